@@ -1,0 +1,61 @@
+// Shared measuring helpers for the benches: run a case several times, take the
+// median, and print rows as ratios against a raw baseline measured in the same run.
+
+/** One measured row: a name, the median time per operation, and its baseline. */
+export interface Row {
+  name: string;
+  /** median microseconds per operation */
+  us: number;
+  /** the raw baseline's median microseconds per operation, if this row is compared */
+  baselineUs?: number;
+  /** the target, as text (e.g. "<= 2.5x", ">= 80%") */
+  target?: string;
+  /** whether the target was met */
+  ok?: boolean;
+}
+
+/** Median of a list of numbers. */
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/**
+ * Time `fn` (which performs `ops` operations) `runs` times after one warm-up and
+ * return the median microseconds per operation.
+ */
+export async function measure(ops: number, fn: () => unknown, runs = 7): Promise<number> {
+  await fn();
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    (globalThis as { gc?: () => void }).gc?.();
+    const t0 = performance.now();
+    await fn();
+    samples.push(((performance.now() - t0) * 1000) / ops);
+  }
+  return median(samples);
+}
+
+/** Format a ratio row: cost ratio (us / baseline) against a "<= Nx" target. */
+export function costRow(name: string, us: number, baselineUs: number, maxRatio: number): Row {
+  return { name, us, baselineUs, target: `<= ${maxRatio}x`, ok: us / baselineUs <= maxRatio };
+}
+
+/** Format a rate row: throughput as a share of the baseline against a ">= N%" target. */
+export function rateRow(name: string, us: number, baselineUs: number, minShare: number): Row {
+  return { name, us, baselineUs, target: `>= ${Math.round(minShare * 100)}%`, ok: baselineUs / us >= minShare };
+}
+
+/** Print rows as a Markdown table (ready to paste into docs and notes). */
+export function printTable(title: string, rows: Row[]): void {
+  console.log(`\n### ${title} (Node ${process.version})\n`);
+  console.log('| case | us/op | raw us/op | ratio | target | met |');
+  console.log('| --- | ---: | ---: | ---: | --- | --- |');
+  for (const r of rows) {
+    const ratio = r.baselineUs ? `${(r.us / r.baselineUs).toFixed(2)}x` : '';
+    const met = r.ok === undefined ? '' : r.ok ? 'yes' : 'NO';
+    const base = r.baselineUs?.toFixed(3) ?? '';
+    console.log(`| ${r.name} | ${r.us.toFixed(3)} | ${base} | ${ratio} | ${r.target ?? ''} | ${met} |`);
+  }
+}
