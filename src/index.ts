@@ -1,0 +1,3 @@
+// The `furrow` entry point: the core (scopes, nurseries, channels) and, as they
+// land, the actor runtime.
+export * from './core/index.ts';
