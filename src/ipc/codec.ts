@@ -1,0 +1,167 @@
+// The msgpack codec: plain msgpack maps (no msgpackr records or structures, so
+// Python's `msgpack` reads every frame), envelopes with the payload carried as a
+// separately encoded `bin`, and whole frames (4-byte big-endian length + body).
+import { Packr, Unpackr, RESERVE_START_SPACE, type Options } from 'msgpackr';
+import { MsgTypeError, TransportError } from './errors.ts';
+import type { BoxedError, Msg, PayloadMsgType, Uid } from './messages.ts';
+import { validateMsg } from './validate.ts';
+
+/** Bytes of the length prefix in front of every frame. */
+export const PREFIX_BYTES = 4;
+
+/**
+ * msgpackr options that keep to standard msgpack: objects become maps (never
+ * records), maps decode as objects, 64-bit integers decode as numbers when they fit
+ * in 2^53 and as bigint otherwise. `Uint8Array`/`Buffer` encode as `bin`.
+ */
+export const MSGPACK_OPTIONS = {
+  useRecords: false,
+  mapsAsObjects: true,
+  int64AsType: 'auto',
+  // bigints beyond 64 bits are refused (RangeError) rather than encoded in an extension
+} as const;
+// msgpackr 2.1 supports int64AsType 'auto' at run time; its typings predate it
+const options = MSGPACK_OPTIONS as unknown as Options;
+
+const packr = new Packr(options);
+const unpackr = new Unpackr(options);
+
+/** Encode one payload value as standalone msgpack bytes. */
+export function encodePayload(value: unknown): Uint8Array {
+  return packr.pack(value);
+}
+
+/** Decode a payload; throws `MsgTypeError` (for dialog `cid`) if it is not one msgpack value. */
+export function decodePayload(bytes: Uint8Array, cid: number | null = null): unknown {
+  try {
+    return unpackr.unpack(bytes);
+  } catch (e) {
+    throw new MsgTypeError(`payload of ${bytes.length} bytes could not be decoded: ${(e as Error).message}`, cid, { cause: e });
+  }
+}
+
+/**
+ * Encode any record as a whole frame (prefix included). Records with a payload
+ * must carry it already encoded in `pld`; see `encodePayloadFrame` for the fast path.
+ */
+export function encodeFrame(msg: Msg): Uint8Array {
+  const buf = packr.pack(msg, RESERVE_START_SPACE | PREFIX_BYTES) as Uint8Array;
+  writeU32(buf, 0, buf.length - PREFIX_BYTES);
+  return buf;
+}
+
+// The fast path for Started/Yield/Return: the payload is packed once, with room
+// reserved in front for a fixed header holding the prefix and the envelope
+// `{type, cid, pld}` (cid as uint32, pld as bin32), so the payload is never copied.
+interface Header {
+  bytes: Uint8Array;
+  cidAt: number;
+  binLenAt: number;
+}
+const headers = new Map<string, Header>();
+
+function header(type: string): Header {
+  let h = headers.get(type);
+  if (h) return h;
+  const parts: number[] = [0, 0, 0, 0, 0x83];
+  const fixstr = (s: string) => parts.push(0xa0 + s.length, ...Buffer.from(s, 'utf8'));
+  fixstr('type');
+  fixstr(type);
+  fixstr('cid');
+  parts.push(0xce);
+  const cidAt = parts.length;
+  parts.push(0, 0, 0, 0);
+  fixstr('pld');
+  parts.push(0xc6);
+  const binLenAt = parts.length;
+  parts.push(0, 0, 0, 0);
+  h = { bytes: Uint8Array.from(parts), cidAt, binLenAt };
+  headers.set(type, h);
+  return h;
+}
+
+/** Encode a payload record (`Started`, `Yield`, `Return`) as a whole frame in one pass. */
+export function encodePayloadFrame(type: Exclude<PayloadMsgType, 'Start'>, cid: number, value: unknown): Uint8Array {
+  const h = header(type);
+  const n = h.bytes.length;
+  const buf = packr.pack(value, RESERVE_START_SPACE | n) as Uint8Array;
+  buf.set(h.bytes, 0);
+  writeU32(buf, 0, buf.length - PREFIX_BYTES);
+  writeU32(buf, h.cidAt, cid);
+  writeU32(buf, h.binLenAt, buf.length - n);
+  return buf;
+}
+
+/**
+ * Decode and validate one frame body (without its prefix). Throws `TransportError`
+ * (`'malformed'`) when it is not exactly one msgpack value or not a valid record.
+ */
+export function decodeFrame(body: Uint8Array): Msg {
+  let raw: unknown;
+  try {
+    raw = unpackr.unpack(body);
+  } catch (e) {
+    throw new TransportError('malformed', `malformed frame of ${body.length} bytes: not one msgpack value (${(e as Error).message.slice(0, 120)})`, { cause: e });
+  }
+  return validateMsg(raw);
+}
+
+function writeU32(buf: Uint8Array, at: number, v: number): void {
+  buf[at] = v >>> 24;
+  buf[at + 1] = (v >>> 16) & 0xff;
+  buf[at + 2] = (v >>> 8) & 0xff;
+  buf[at + 3] = v & 0xff;
+}
+
+/** Read a big-endian uint32 at `at`. */
+export function readU32(buf: Uint8Array, at: number): number {
+  return ((buf[at]! << 24) >>> 0) + (buf[at + 1]! << 16) + (buf[at + 2]! << 8) + buf[at + 3]!;
+}
+
+const MAX_CAUSE_DEPTH = 16;
+
+/**
+ * Box any thrown value for an `Error` record. Own enumerable fields of the error
+ * that msgpack can carry (e.g. `code`, `errno`) go into `extra`.
+ */
+export function boxError(err: unknown, srcUid: Uid, opts: { canceller?: Uid | null } = {}, depth = 0): BoxedError {
+  const e = err instanceof Error ? err : null;
+  const extra: Record<string, unknown> = {};
+  if (e) {
+    for (const [k, v] of Object.entries(e)) {
+      if (k === 'cause' || k === 'stack' || k === 'message' || k === 'name') continue;
+      if (isPlain(v, 0)) extra[k] = v;
+    }
+  }
+  const cause = e && 'cause' in e && e.cause !== undefined && depth < MAX_CAUSE_DEPTH ? boxError(e.cause, srcUid, {}, depth + 1) : null;
+  return {
+    boxedType: e ? (e.name && e.name !== 'Error' ? e.name : e.constructor?.name || 'Error') : typeof err,
+    message: e ? e.message : safeString(err),
+    stack: e?.stack ?? '',
+    srcUid,
+    relayPath: [],
+    canceller: opts.canceller ?? null,
+    relayed: null,
+    cause,
+    extra,
+  };
+}
+
+function isPlain(v: unknown, depth: number): boolean {
+  if (v === null || typeof v === 'string' || typeof v === 'boolean' || typeof v === 'number') return true;
+  if (depth > 4) return false;
+  if (Array.isArray(v)) return v.every((x) => isPlain(x, depth + 1));
+  if (v instanceof Uint8Array) return true;
+  if (typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
+    return Object.values(v as object).every((x) => isPlain(x, depth + 1));
+  }
+  return false;
+}
+
+function safeString(x: unknown): string {
+  try {
+    return String(x);
+  } catch {
+    return Object.prototype.toString.call(x);
+  }
+}

@@ -1,0 +1,406 @@
+// A Connection: one per peer, over any Transport. It does the Aid handshake, routes
+// frames to dialogs by `cid`, answers and watches heartbeats, and turns every fault
+// (malformed frame, dropped peer, silent peer) into a TransportError that reaches
+// every waiting dialog at once.
+import { randomUUID } from 'node:crypto';
+import { suspend } from '../core/index.ts';
+import { boxError, decodeFrame, encodeFrame } from './codec.ts';
+import { Dialog, type DialogHost } from './dialog.ts';
+import { TransportError } from './errors.ts';
+import { PROTOCOL_VERSION, type Aid, type Msg, type SpawnSpec, type Uid } from './messages.ts';
+import type { Transport, TransportSink } from './transport.ts';
+
+const MAX_CID = 0xffff_ffff;
+
+/** Options of {@link openConnection}. */
+export interface ConnectionOptions {
+  /** this actor's name, sent in `Aid` */
+  name: string;
+  /** this actor's uuid (default: a fresh random one) */
+  uuid?: string;
+  /** `Aid.runtime` (default `'node'`) */
+  runtime?: string;
+  /** fail if the peer's `Aid` has not arrived within this many ms (default 10 000) */
+  handshakeTimeoutMs?: number;
+  /**
+   * Send a `Ping` every this many ms; 0 turns the heartbeat off. Default: 5000 on
+   * sockets and pipes, off on MessagePorts (`Transport.heartbeatByDefault`).
+   */
+  heartbeatMs?: number;
+  /** fail the connection after this long without any frame from the peer (default 3 x heartbeatMs) */
+  heartbeatTimeoutMs?: number;
+  /** called (by the reader, synchronously) with each dialog the peer opens */
+  onDialog?: (dialog: Dialog) => void;
+  /** called once when the connection ends; `null` after a clean local close */
+  onClose?: (error: TransportError | null) => void;
+}
+
+/** Frame counters of a connection. */
+export interface ConnectionStats {
+  framesIn: number;
+  framesOut: number;
+  /** records that arrived for a dialog already closed on this side (dropped, as expected after a cancel) */
+  lateDropped: number;
+}
+
+/**
+ * Do the handshake over `transport` and return the Connection. Each side sends its
+ * `Aid` first; a first frame that is not a valid `Aid` of the same protocol
+ * version, or none within `handshakeTimeoutMs`, fails with `TransportError`
+ * (code `'handshake'`) and the transport is closed. A checkpoint.
+ */
+export async function openConnection(transport: Transport, opts: ConnectionOptions): Promise<Connection> {
+  const conn = new Connection(transport, opts);
+  await conn._handshake(opts.handshakeTimeoutMs ?? 10_000);
+  return conn;
+}
+
+/** A handshaken link to one peer, carrying many dialogs. Made by {@link openConnection}. */
+export class Connection implements DialogHost {
+  readonly transport: Transport;
+  /** our own `Aid` */
+  readonly local: Aid;
+  /** the peer's `Aid` (set once the handshake is done) */
+  peer!: Aid;
+  /** handler for dialogs the peer opens; set it before the peer can open any */
+  onDialog: ((dialog: Dialog) => void) | null;
+  readonly stats: ConnectionStats = { framesIn: 0, framesOut: 0, lateDropped: 0 };
+
+  #dialogs = new Map<number, Dialog>();
+  #nextCid = 0;
+  #peerParity = 0;
+  #maxPeerCid = -1;
+  #error: TransportError | null = null;
+  #closed = false;
+  #handshake: { resolve: () => void; reject: (e: Error) => void } | null = null;
+  #handshakeDone: Promise<void>;
+  #opts: ConnectionOptions;
+  #heartbeat: ReturnType<typeof setInterval> | null = null;
+  #pingSeq = 0;
+  #rxSeen = 0;
+  #silentMs = 0;
+  #spawnSpecs: SpawnSpec[] = [];
+  #closeWaiters: (() => void)[] = [];
+  #specWaiters: (() => void)[] = [];
+  #incoming: Dialog[] = [];
+
+  /** @internal use {@link openConnection} */
+  constructor(transport: Transport, opts: ConnectionOptions) {
+    this.transport = transport;
+    this.#opts = opts;
+    this.onDialog = opts.onDialog ?? null;
+    this.local = {
+      type: 'Aid',
+      name: opts.name,
+      uuid: opts.uuid ?? randomUUID(),
+      pid: process.pid,
+      runtime: opts.runtime ?? 'node',
+      version: PROTOCOL_VERSION,
+    };
+    this.#handshakeDone = new Promise<void>((resolve, reject) => (this.#handshake = { resolve, reject }));
+    this.#handshakeDone.catch(() => {});
+    const sink: TransportSink = { frame: (b) => this.#onFrame(b), closed: (e) => this.#onTransportClosed(e) };
+    transport.attach(sink);
+  }
+
+  /** `[name, uuid]` of this side. */
+  get localUid(): Uid {
+    return [this.local.name, this.local.uuid];
+  }
+
+  /** `[name, uuid]` of the peer. */
+  get peerUid(): Uid {
+    return [this.peer.name, this.peer.uuid];
+  }
+
+  /** True once the connection is closed or failed. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Why the connection ended (`null` while open or after a clean local close). */
+  get error(): TransportError | null {
+    return this.#error;
+  }
+
+  /** Dialogs currently open on this connection. */
+  get dialogCount(): number {
+    return this.#dialogs.size;
+  }
+
+  /** @internal */
+  async _handshake(timeoutMs: number): Promise<void> {
+    const done = this.#handshakeDone;
+    const timer = setTimeout(
+      () => this.#fail(new TransportError('handshake', `handshake with ${this.transport.description} timed out: no Aid within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    try {
+      this._write(encodeFrame(this.local));
+      await suspend<void>((resolve, reject) => {
+        done.then(resolve, reject);
+      });
+    } catch (e) {
+      this.#fail(e instanceof TransportError ? e : new TransportError('closed', 'handshake abandoned', { cause: e }));
+      throw e;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Open a new dialog with a fresh `cid`. Nothing is sent until its first `send`.
+   * Throws `TransportError` if the connection is closed.
+   */
+  openDialog(): Dialog {
+    if (this.#closed) throw this.#closedError();
+    if (this.#nextCid > MAX_CID) throw new TransportError('closed', 'no channel ids left on this connection');
+    const cid = this.#nextCid;
+    this.#nextCid += 2;
+    const d = new Dialog(this, cid, true);
+    this.#dialogs.set(cid, d);
+    return d;
+  }
+
+  /**
+   * Wait for the next dialog the peer opens (when no `onDialog` handler is set).
+   * A checkpoint; throws `TransportError` when the connection ends.
+   */
+  async acceptDialog(): Promise<Dialog> {
+    for (;;) {
+      const d = this.#incoming.shift();
+      if (d) return d;
+      if (this.#closed) throw this.#closedError();
+      await this.#wait(this.#specWaiters);
+    }
+  }
+
+  /** Send the `SpawnSpec` record (parent to a new child, right after the handshake). */
+  sendSpawnSpec(spec: Omit<SpawnSpec, 'type'>): void {
+    this._write(encodeFrame({ ...spec, type: 'SpawnSpec' }));
+  }
+
+  /** Wait for the peer's `SpawnSpec`. A checkpoint; throws `TransportError` when the connection ends. */
+  async receiveSpawnSpec(): Promise<SpawnSpec> {
+    for (;;) {
+      const s = this.#spawnSpecs.shift();
+      if (s) return s;
+      if (this.#closed) throw this.#closedError();
+      await this.#wait(this.#specWaiters);
+    }
+  }
+
+  /** Wait until the connection ends; returns its error (`null` after a clean local close). A checkpoint. */
+  async waitClosed(): Promise<TransportError | null> {
+    while (!this.#closed) await this.#wait(this.#closeWaiters);
+    return this.#error;
+  }
+
+  /**
+   * Close gracefully: frames already queued are flushed, then the transport ends.
+   * Every open dialog fails with `TransportError` (code `'closed'`).
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#end(null, new TransportError('closed', 'connection closed locally'));
+    this.transport.close();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+  }
+
+  // ---- DialogHost ----
+
+  /** @internal */
+  _write(frame: Uint8Array): void {
+    if (this.#closed) throw this.#closedError();
+    this.stats.framesOut++;
+    this.transport.write(frame);
+  }
+
+  /** @internal */
+  _maybeDrain(): Promise<void> | undefined {
+    if (!this.transport.needsDrain) return undefined;
+    const t = this.transport;
+    return suspend<void>((resolve, reject) => {
+      t.drain().then(resolve, reject);
+    });
+  }
+
+  /** @internal */
+  _forget(cid: number): void {
+    this.#dialogs.delete(cid);
+  }
+
+  // ---- reading ----
+
+  #onFrame(body: Uint8Array): void {
+    if (this.#closed) return;
+    this.stats.framesIn++;
+    let m: Msg;
+    try {
+      m = decodeFrame(body);
+    } catch (e) {
+      this.#protocolError(e as TransportError);
+      return;
+    }
+    if (this.#handshake) {
+      this.#onHandshake(m);
+      return;
+    }
+    switch (m.type) {
+      case 'Ping':
+        try {
+          this._write(encodeFrame({ type: 'Pong', seq: m.seq }));
+        } catch {
+          // closing
+        }
+        return;
+      case 'Pong':
+        return;
+      case 'Aid':
+        this.#protocolError(new TransportError('malformed', 'protocol error: a second Aid after the handshake'));
+        return;
+      case 'SpawnSpec':
+        this.#spawnSpecs.push(m);
+        this.#wakeAll(this.#specWaiters);
+        return;
+      case 'Error':
+        if (m.cid === null) {
+          this.#fail(new TransportError('closed', `the peer closed the connection after an error: ${m.error.boxedType}: ${m.error.message}`));
+          return;
+        }
+        break;
+    }
+    const cid = m.cid as number;
+    const d = this.#dialogs.get(cid);
+    if (d) {
+      d._deliver(m);
+      return;
+    }
+    if (cid % 2 !== this.#peerParity || cid <= this.#maxPeerCid) {
+      this.stats.lateDropped++;
+      return;
+    }
+    // the peer opens a new dialog
+    this.#maxPeerCid = cid;
+    const nd = new Dialog(this, cid, false);
+    this.#dialogs.set(cid, nd);
+    nd._deliver(m);
+    if (this.onDialog) this.onDialog(nd);
+    else {
+      this.#incoming.push(nd);
+      this.#wakeAll(this.#specWaiters);
+    }
+  }
+
+  #onHandshake(m: Msg): void {
+    const hs = this.#handshake!;
+    if (m.type !== 'Aid') {
+      this.#protocolError(new TransportError('handshake', `handshake failed: the first frame was '${m.type}', not 'Aid'`));
+      return;
+    }
+    if (m.version !== PROTOCOL_VERSION) {
+      this.#protocolError(new TransportError('handshake', `handshake failed: peer speaks protocol version ${m.version}, this side ${PROTOCOL_VERSION}`));
+      return;
+    }
+    const order = Buffer.compare(Buffer.from(this.local.uuid), Buffer.from(m.uuid));
+    if (order === 0) {
+      this.#protocolError(new TransportError('handshake', `handshake failed: the peer has this side's own uuid ${m.uuid}`));
+      return;
+    }
+    // the side with the smaller uuid opens odd cids, the other even ones
+    this.#nextCid = order < 0 ? 1 : 2;
+    this.#peerParity = order < 0 ? 0 : 1;
+    this.peer = m;
+    this.#handshake = null;
+    this.#startHeartbeat();
+    hs.resolve();
+  }
+
+  #startHeartbeat(): void {
+    const every = this.#opts.heartbeatMs ?? (this.transport.heartbeatByDefault ? 5000 : 0);
+    if (!(every > 0)) return;
+    const timeout = this.#opts.heartbeatTimeoutMs ?? every * 3;
+    this.#rxSeen = this.stats.framesIn;
+    this.#heartbeat = setInterval(() => {
+      if (this.stats.framesIn !== this.#rxSeen) {
+        this.#rxSeen = this.stats.framesIn;
+        this.#silentMs = 0;
+      } else {
+        this.#silentMs += every;
+        if (this.#silentMs >= timeout) {
+          this.#fail(new TransportError('heartbeat', `peer ${this.peer.name} (${this.transport.description}) silent for ${this.#silentMs} ms: heartbeat timeout`));
+          return;
+        }
+      }
+      try {
+        this._write(encodeFrame({ type: 'Ping', seq: (this.#pingSeq = (this.#pingSeq + 1) >>> 0) }));
+      } catch {
+        // closed meanwhile
+      }
+    }, every);
+    this.#heartbeat.unref();
+  }
+
+  /** A bad frame: tell the peer why (best effort), close, and fail every dialog. */
+  #protocolError(err: TransportError): void {
+    if (this.#closed) return;
+    try {
+      this._write(encodeFrame({ type: 'Error', cid: null, error: boxError(err, this.localUid) }));
+    } catch {
+      // the transport is gone
+    }
+    this.#end(err, err);
+    this.transport.close();
+  }
+
+  #onTransportClosed(e: TransportError | null): void {
+    if (this.#closed) return;
+    this.#fail(e ?? new TransportError('closed', `connection to ${this.#peerName()} closed by the peer (or the peer went away)`));
+  }
+
+  #fail(err: TransportError): void {
+    if (this.#closed) return;
+    this.#end(err, err);
+    this.transport.destroy(err);
+  }
+
+  #end(error: TransportError | null, dialogError: TransportError): void {
+    this.#closed = true;
+    this.#error = error;
+    if (this.#heartbeat) clearInterval(this.#heartbeat);
+    if (this.#handshake) {
+      this.#handshake.reject(dialogError);
+      this.#handshake = null;
+    }
+    for (const d of this.#dialogs.values()) d._fail(dialogError);
+    this.#wakeAll(this.#closeWaiters);
+    this.#wakeAll(this.#specWaiters);
+    this.#opts.onClose?.(error);
+  }
+
+  #closedError(): TransportError {
+    return this.#error ?? new TransportError('closed', 'connection is closed');
+  }
+
+  #peerName(): string {
+    return this.peer ? `${this.peer.name} (${this.transport.description})` : this.transport.description;
+  }
+
+  #wait(list: (() => void)[]): Promise<void> {
+    return suspend<void>((resolve) => {
+      list.push(resolve);
+      return () => {
+        const i = list.indexOf(resolve);
+        if (i >= 0) list.splice(i, 1);
+      };
+    });
+  }
+
+  #wakeAll(list: (() => void)[]): void {
+    const ws = list.splice(0);
+    for (const w of ws) w();
+  }
+}

@@ -1,0 +1,24 @@
+// The IPC layer's public surface: records, codec, framing, transports, connections.
+export * from './messages.ts';
+export { validateMsg, validateBoxedError } from './validate.ts';
+export {
+  MSGPACK_OPTIONS,
+  PREFIX_BYTES,
+  encodePayload,
+  decodePayload,
+  encodeFrame,
+  encodePayloadFrame,
+  decodeFrame,
+  boxError,
+} from './codec.ts';
+export { FrameDecoder, DEFAULT_MAX_FRAME_BYTES, frame } from './framing.ts';
+export { TransportError, MsgTypeError, type TransportErrorCode } from './errors.ts';
+export type { Transport, TransportKind, TransportOptions, TransportSink } from './transport.ts';
+export { StreamTransport } from './stream.ts';
+export { Listener } from './listener.ts';
+export { listenUds, connectUds, runtimeDir } from './uds.ts';
+export { listenTcp, connectTcp } from './tcp.ts';
+export { spawnWithPipes, parentPipeTransport, relayLines, CHILD_READ_FD, CHILD_WRITE_FD, type SpawnWithPipesOptions } from './pipes.ts';
+export { PortTransport } from './port.ts';
+export { Dialog } from './dialog.ts';
+export { Connection, openConnection, type ConnectionOptions, type ConnectionStats } from './connection.ts';

@@ -1,0 +1,189 @@
+// A Transport over Node byte streams (a UDS/TCP socket, or a pair of pipe ends):
+// frames are split with FrameDecoder on the way in, and coalesced on the way out
+// (every frame queued before the next tick goes out in one write).
+import type { Readable, Writable } from 'node:stream';
+import { TransportError } from './errors.ts';
+import { DEFAULT_MAX_FRAME_BYTES, FrameDecoder } from './framing.ts';
+import type { Transport, TransportKind, TransportOptions, TransportSink } from './transport.ts';
+
+/** Write at once (without waiting for the tick) when this many bytes are queued. */
+const FLUSH_BYTES = 1024 * 1024;
+/** Queues up to this size are copied into one buffer; larger ones go out with writev. */
+const CONCAT_BYTES = 64 * 1024;
+
+const DROPPED_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE', 'ERR_STREAM_DESTROYED']);
+
+/** A transport over a duplex stream, or a readable and a writable stream. */
+export class StreamTransport implements Transport {
+  readonly kind: TransportKind;
+  readonly description: string;
+  readonly heartbeatByDefault = true;
+  #in: Readable;
+  #out: Writable;
+  #decoder: FrameDecoder;
+  #sink: TransportSink | null = null;
+  #queue: Uint8Array[] = [];
+  #queued = 0;
+  #scheduled = false;
+  #closed = false;
+  #ending = false;
+  #reported = false;
+  #pendingError: TransportError | null = null;
+  #drainWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
+  #onEnd: (() => void) | null;
+  #same: boolean;
+
+  /**
+   * @param kind what it is, for errors and `description`
+   * @param streams the stream(s): `{ duplex }` or `{ readable, writable }`
+   * @param onEnd called once after the transport is finished (e.g. to unlink a socket file)
+   */
+  constructor(
+    kind: TransportKind,
+    description: string,
+    streams: { readable: Readable; writable: Writable },
+    opts: TransportOptions & { onEnd?: () => void } = {},
+  ) {
+    this.kind = kind;
+    this.description = description;
+    this.#in = streams.readable;
+    this.#out = streams.writable;
+    this.#same = (streams.readable as unknown) === streams.writable;
+    this.#onEnd = opts.onEnd ?? null;
+    this.#decoder = new FrameDecoder(opts.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES, (body) => this.#sink?.frame(body));
+    const onError = (err: NodeJS.ErrnoException) => this.#fail(ioError(this.description, err));
+    this.#in.on('error', onError);
+    if (!this.#same) this.#out.on('error', onError);
+    this.#in.on('close', () => this.#streamClosed());
+    if (!this.#same) this.#out.on('close', () => this.#streamClosed());
+    this.#out.on('drain', () => this.#wakeDrain(null));
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  get needsDrain(): boolean {
+    return this.#out.writableNeedDrain;
+  }
+
+  attach(sink: TransportSink): void {
+    if (this.#sink) throw new Error('transport already attached');
+    this.#sink = sink;
+    if (this.#pendingError || this.#closed) {
+      this.#report(this.#pendingError);
+      return;
+    }
+    this.#in.on('data', (chunk: Buffer) => {
+      if (this.#closed) return;
+      try {
+        this.#decoder.push(chunk);
+      } catch (e) {
+        this.#fail(e as TransportError);
+      }
+    });
+    this.#in.on('end', () => {
+      if (this.#decoder.partial) this.#fail(new TransportError('dropped', `${this.description}: stream ended in the middle of a frame`));
+      else this.#finish(null);
+    });
+  }
+
+  write(frame: Uint8Array): void {
+    if (this.#closed || this.#ending) throw new TransportError('closed', `${this.description}: transport is closed`);
+    this.#queue.push(frame);
+    this.#queued += frame.length;
+    if (this.#queued >= FLUSH_BYTES) this.#flush();
+    else if (!this.#scheduled) {
+      this.#scheduled = true;
+      process.nextTick(this.#flushTick);
+    }
+  }
+
+  #flushTick = (): void => {
+    this.#scheduled = false;
+    this.#flush();
+  };
+
+  #flush(): void {
+    const q = this.#queue;
+    if (q.length === 0 || this.#closed) return;
+    const total = this.#queued;
+    this.#queue = [];
+    this.#queued = 0;
+    const out = this.#out;
+    if (q.length === 1) out.write(q[0]);
+    else if (total <= CONCAT_BYTES) out.write(Buffer.concat(q, total));
+    else {
+      out.cork();
+      for (const f of q) out.write(f);
+      out.uncork();
+    }
+  }
+
+  drain(): Promise<void> {
+    if (this.#closed) return Promise.reject(new TransportError('closed', `${this.description}: transport is closed`));
+    if (!this.needsDrain) return Promise.resolve();
+    return new Promise((resolve, reject) => this.#drainWaiters.push({ resolve, reject }));
+  }
+
+  close(): void {
+    if (this.#closed || this.#ending) return;
+    this.#ending = true;
+    this.#flush();
+    this.#out.end();
+    if (!this.#same) this.#in.destroy();
+    // a peer that never reads must not keep us open forever
+    const t = setTimeout(() => this.#in.destroy(), 2000);
+    t.unref();
+    this.#finish(null);
+  }
+
+  destroy(error?: TransportError): void {
+    this.#fail(error ?? new TransportError('closed', `${this.description}: transport destroyed`));
+  }
+
+  #fail(error: TransportError): void {
+    if (this.#closed) return;
+    this.#queue = [];
+    this.#queued = 0;
+    this.#in.destroy();
+    if (!this.#same) this.#out.destroy();
+    this.#finish(error);
+  }
+
+  #streamClosed(): void {
+    if (!this.#closed) {
+      this.#finish(this.#decoder.partial ? new TransportError('dropped', `${this.description}: closed in the middle of a frame`) : null);
+    }
+  }
+
+  #finish(error: TransportError | null): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#pendingError = error;
+    this.#wakeDrain(error ?? new TransportError('closed', `${this.description}: transport is closed`));
+    if (this.#sink) this.#report(error);
+    const onEnd = this.#onEnd;
+    this.#onEnd = null;
+    onEnd?.();
+  }
+
+  #report(error: TransportError | null): void {
+    if (this.#reported) return;
+    this.#reported = true;
+    this.#sink!.closed(error);
+  }
+
+  #wakeDrain(error: Error | null): void {
+    const ws = this.#drainWaiters;
+    this.#drainWaiters = [];
+    for (const w of ws) error ? w.reject(error) : w.resolve();
+  }
+}
+
+/** Map an OS error on a stream to a TransportError. */
+export function ioError(where: string, err: NodeJS.ErrnoException): TransportError {
+  if (err instanceof TransportError) return err;
+  const code = err.code && DROPPED_CODES.has(err.code) ? 'dropped' : 'io';
+  return new TransportError(code, `${where}: ${err.message}`, { cause: err });
+}

@@ -1,0 +1,89 @@
+// Unix domain sockets: the default transport between actors on one host. Socket
+// files live in a private per-user runtime directory and are removed on close (and
+// at process exit, for listeners still open then).
+import { mkdirSync, statSync, unlinkSync } from 'node:fs';
+import { createConnection, createServer, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { suspend } from '../core/index.ts';
+import { TransportError } from './errors.ts';
+import { Listener } from './listener.ts';
+import { ioError, StreamTransport } from './stream.ts';
+import type { TransportOptions } from './transport.ts';
+
+/** Longest socket path the kernel takes (sun_path is 108 bytes on Linux, NUL included). */
+const MAX_PATH = 107;
+
+/**
+ * The per-user directory for socket files: `$XDG_RUNTIME_DIR/furrow` when that is
+ * set, else `<tmpdir>/furrow-<uid>`. Made with mode 0700; refused if it belongs to
+ * another user.
+ */
+export function runtimeDir(): string {
+  const xdg = process.env.XDG_RUNTIME_DIR;
+  const uid = process.getuid?.() ?? 0;
+  const dir = xdg ? join(xdg, 'furrow') : join(tmpdir(), `furrow-${uid}`);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const st = statSync(dir);
+  if (process.getuid && st.uid !== uid) throw new Error(`${dir} belongs to uid ${st.uid}, not to this user (${uid})`);
+  return dir;
+}
+
+const openFiles = new Set<string>();
+let exitHook = false;
+
+function unlinkQuiet(path: string): void {
+  openFiles.delete(path);
+  try {
+    unlinkSync(path);
+  } catch {
+    // already gone
+  }
+}
+
+/**
+ * Listen on a Unix domain socket. With no `path`, a fresh file named after `name`
+ * is made in {@link runtimeDir}. The file is removed when the listener closes.
+ */
+export async function listenUds(opts: TransportOptions & { path?: string; name?: string } = {}): Promise<Listener> {
+  const path = opts.path ?? join(runtimeDir(), `${(opts.name ?? 'actor').replace(/[^\w.-]/g, '_').slice(0, 24)}-${process.pid}-${randomBytes(4).toString('hex')}.sock`);
+  if (Buffer.byteLength(path) > MAX_PATH) throw new TransportError('io', `socket path longer than ${MAX_PATH} bytes: ${path}`);
+  const server = createServer();
+  await suspend<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(path, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  openFiles.add(path);
+  if (!exitHook) {
+    exitHook = true;
+    process.on('exit', () => {
+      for (const p of openFiles) unlinkQuiet(p);
+    });
+  }
+  const wrap = (s: Socket) => new StreamTransport('uds', `uds:${path}`, { readable: s, writable: s }, opts);
+  return new Listener(server, { kind: 'uds', path }, wrap, () => unlinkQuiet(path));
+}
+
+/** Connect to a Unix domain socket. A checkpoint; fails with `TransportError` (code `'io'`). */
+export async function connectUds(path: string, opts: TransportOptions = {}): Promise<StreamTransport> {
+  const s = await connectSocket(() => createConnection(path), `uds:${path}`);
+  return new StreamTransport('uds', `uds:${path}`, { readable: s, writable: s }, opts);
+}
+
+/** @internal Connect a socket as a checkpoint; on cancel the attempt is destroyed. */
+export function connectSocket(make: () => Socket, where: string): Promise<Socket> {
+  return suspend<Socket>((resolve, reject) => {
+    const s = make();
+    const onError = (e: Error) => reject(ioError(`connect ${where}`, e));
+    s.once('error', onError);
+    s.once('connect', () => {
+      s.off('error', onError);
+      resolve(s);
+    });
+    return () => s.destroy();
+  });
+}
