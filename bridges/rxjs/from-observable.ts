@@ -1,0 +1,224 @@
+// fromObservable: consume an RxJS Observable (or any Subscribable) as an async
+// iterable bound to a furrow scope. An Observable pushes and cannot be slowed, so a
+// bounded buffer sits between it and the consumer, with an explicit overflow policy.
+import type { Subscribable, Unsubscribable } from 'rxjs';
+import { currentScope, isCancelled, suspend, type CancelScope } from 'furrow';
+import { BufferOverflowError } from './errors.ts';
+import { RingBuffer } from './ring-buffer.ts';
+
+/** What to do when a value arrives and the buffer is full. */
+export type OverflowPolicy = 'error' | 'drop-oldest' | 'drop-newest';
+
+/** Options of {@link fromObservable}. */
+export interface FromObservableOptions {
+  /** How many values may wait for the consumer (an integer >= 1; default 1024). */
+  buffer?: number;
+  /** The overflow policy (default `'error'`). */
+  overflow?: OverflowPolicy;
+}
+
+/** The default buffer size of {@link fromObservable}. */
+export const DEFAULT_OBSERVABLE_BUFFER = 1024;
+
+const POLICIES: readonly OverflowPolicy[] = ['error', 'drop-oldest', 'drop-newest'];
+const DONE: IteratorReturnResult<undefined> = Object.freeze({ value: undefined, done: true });
+const noop = (): void => {};
+
+interface Waiter<T> {
+  resolve: (result: IteratorResult<T>) => void;
+  reject: (err: unknown) => void;
+}
+
+/**
+ * An Observable being read as an async iterator by one consumer. It subscribes on
+ * the first `next()`, unsubscribes when the iteration ends (break, return, error,
+ * completion) or when its scope is cancelled. Made by {@link fromObservable}.
+ */
+export class ObservableStream<T> implements AsyncIterableIterator<T>, AsyncDisposable {
+  /** The buffer's capacity. */
+  readonly bufferSize: number;
+  /** The overflow policy. */
+  readonly overflow: OverflowPolicy;
+  #source: Subscribable<T>;
+  #scope: CancelScope | undefined;
+  #buffer: RingBuffer<T>;
+  #dropped = 0;
+  #state: 'new' | 'open' | 'ended' | 'closed' = 'new';
+  #error: { err: unknown } | undefined;
+  #subscription: Unsubscribable | undefined;
+  #waiter: Waiter<T> | undefined;
+
+  /** @internal Use {@link fromObservable}. */
+  constructor(source: Subscribable<T>, scope: CancelScope | undefined, bufferSize: number, overflow: OverflowPolicy) {
+    this.#source = source;
+    this.#scope = scope;
+    this.bufferSize = bufferSize;
+    this.overflow = overflow;
+    this.#buffer = new RingBuffer(bufferSize);
+  }
+
+  /** How many values the `'drop-oldest'` / `'drop-newest'` policy has dropped. */
+  get dropped(): number {
+    return this.#dropped;
+  }
+
+  /** How many values are waiting in the buffer. */
+  get buffered(): number {
+    return this.#buffer.length;
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  /** The next value; a checkpoint. Throws the Observable's error, `Cancelled`, or {@link BufferOverflowError}. */
+  next(): Promise<IteratorResult<T>> {
+    const current = currentScope();
+    if (current !== undefined && current.isCancelled) {
+      this.#close();
+      return suspend<IteratorResult<T>>(noop); // throws the scope's Cancelled
+    }
+    const bound = this.#scope;
+    if (bound !== undefined && bound.isCancelled) {
+      this.#close();
+      return Promise.reject(bound.signal.reason);
+    }
+    if (this.#state === 'new') this.#subscribe();
+    if (this.#buffer.length > 0) return Promise.resolve({ value: this.#buffer.shift() as T, done: false });
+    if (this.#state === 'ended') {
+      const error = this.#error;
+      this.#close();
+      return error ? Promise.reject(error.err) : Promise.resolve(DONE);
+    }
+    if (this.#state === 'closed') return Promise.resolve(DONE);
+    if (this.#waiter !== undefined) {
+      return Promise.reject(new Error('fromObservable: another consumer is already waiting on this stream (a stream has one reader)'));
+    }
+    return suspend<IteratorResult<T>>((resolve, reject) => {
+      this.#waiter = { resolve, reject };
+      return () => (this.#waiter = undefined);
+    }).catch(this.#onWaitFailed);
+  }
+
+  /** Stop reading: unsubscribe and end the iteration. */
+  return(): Promise<IteratorResult<T>> {
+    const waiter = this.#waiter;
+    this.#close();
+    if (waiter !== undefined) {
+      this.#waiter = undefined;
+      waiter.resolve(DONE);
+    }
+    return Promise.resolve(DONE);
+  }
+
+  /** `await using` support: the same as `return()`. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.return();
+  }
+
+  #subscribe(): void {
+    this.#state = 'open';
+    this.#scope?.signal.addEventListener('abort', this.#onAbort, { once: true });
+    const subscription = this.#source.subscribe({
+      next: (value) => this.#push(value),
+      error: (err: unknown) => this.#end({ err }),
+      complete: () => this.#end(undefined),
+    });
+    // It may have ended (or overflowed) while subscribing, synchronously.
+    if (this.#state === 'open') this.#subscription = subscription;
+    else subscription.unsubscribe();
+  }
+
+  #push(value: T): void {
+    if (this.#state !== 'open') return;
+    const waiter = this.#waiter;
+    if (waiter !== undefined) {
+      this.#waiter = undefined;
+      waiter.resolve({ value, done: false });
+      return;
+    }
+    const buffer = this.#buffer;
+    if (!buffer.full) return buffer.push(value);
+    if (this.overflow === 'drop-newest') {
+      this.#dropped++;
+    } else if (this.overflow === 'drop-oldest') {
+      buffer.shift();
+      buffer.push(value);
+      this.#dropped++;
+    } else {
+      this.#end({ err: new BufferOverflowError(this.bufferSize) });
+    }
+  }
+
+  /** The source ended (complete, error, or overflow): buffered values are still delivered first. */
+  #end(error: { err: unknown } | undefined): void {
+    if (this.#state !== 'open') return;
+    this.#state = 'ended';
+    this.#error = error;
+    this.#detach();
+    const waiter = this.#waiter;
+    if (waiter === undefined) return;
+    this.#waiter = undefined;
+    this.#close();
+    if (error) waiter.reject(error.err);
+    else waiter.resolve(DONE);
+  }
+
+  #close(): void {
+    this.#state = 'closed';
+    this.#error = undefined;
+    if (this.#buffer.length > 0) this.#buffer.clear();
+    this.#detach();
+  }
+
+  #detach(): void {
+    const subscription = this.#subscription;
+    this.#subscription = undefined;
+    this.#scope?.signal.removeEventListener('abort', this.#onAbort);
+    subscription?.unsubscribe();
+  }
+
+  #onAbort = (): void => {
+    const waiter = this.#waiter;
+    this.#close();
+    if (waiter !== undefined) {
+      this.#waiter = undefined;
+      waiter.reject(this.#scope!.signal.reason);
+    }
+  };
+
+  #onWaitFailed = (err: unknown): never => {
+    if (isCancelled(err)) this.#close();
+    throw err;
+  };
+}
+
+/**
+ * Read `source` as an async iterable bound to the current furrow scope:
+ * `for await (const v of fromObservable(obs)) ...`. Subscribes on the first read.
+ * Cancelling the scope unsubscribes (the Observable's teardown runs) and the reader
+ * gets `Cancelled`; the Observable's `error` is thrown into the reader after the
+ * values buffered before it; `complete` ends the iteration; leaving the loop early
+ * unsubscribes. When values arrive faster than they are read, at most `buffer` wait;
+ * past that the `overflow` policy applies: `'error'` (default) fails the stream with
+ * {@link BufferOverflowError}, `'drop-oldest'` / `'drop-newest'` drop values and
+ * count them in `stream.dropped`. There is no unbounded buffer.
+ */
+export function fromObservable<T>(source: Subscribable<T>, opts: FromObservableOptions = {}): ObservableStream<T> {
+  if (source === null || typeof source !== 'object' || typeof (source as { subscribe?: unknown }).subscribe !== 'function') {
+    throw new TypeError('fromObservable: source must be an Observable (an object with a subscribe method)');
+  }
+  if (opts === null || typeof opts !== 'object') throw new TypeError('fromObservable: options must be an object');
+  const buffer = opts.buffer ?? DEFAULT_OBSERVABLE_BUFFER;
+  if (typeof buffer !== 'number' || !Number.isInteger(buffer) || buffer < 1) {
+    throw new RangeError(
+      `fromObservable: buffer must be an integer >= 1 (got ${String(buffer)}); unbounded buffering is not offered, ` +
+        `pick a size and an overflow policy`,
+    );
+  }
+  const overflow = opts.overflow ?? 'error';
+  if (!POLICIES.includes(overflow)) {
+    throw new RangeError(`fromObservable: overflow must be one of ${POLICIES.map((p) => `'${p}'`).join(', ')} (got ${String(overflow)})`);
+  }
+  return new ObservableStream(source, currentScope(), buffer, overflow);
+}
