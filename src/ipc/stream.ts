@@ -8,8 +8,10 @@ import type { Transport, TransportKind, TransportOptions, TransportSink } from '
 
 /** Write at once (without waiting for the tick) when this many bytes are queued. */
 const FLUSH_BYTES = 1024 * 1024;
-/** Queues up to this size are copied into one buffer; larger ones go out with writev. */
+/** Small frames are copied together into buffers of about this size. */
 const CONCAT_BYTES = 64 * 1024;
+/** Frames at least this large are written as they are (never copied). */
+const BIG_FRAME = 16 * 1024;
 
 const DROPPED_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE', 'ERR_STREAM_DESTROYED']);
 
@@ -111,13 +113,37 @@ export class StreamTransport implements Transport {
     this.#queue = [];
     this.#queued = 0;
     const out = this.#out;
-    if (q.length === 1) out.write(q[0]);
-    else if (total <= CONCAT_BYTES) out.write(Buffer.concat(q, total));
-    else {
-      out.cork();
-      for (const f of q) out.write(f);
-      out.uncork();
+    if (q.length === 1) {
+      out.write(q[0]);
+      return;
     }
+    if (total <= CONCAT_BYTES) {
+      out.write(Buffer.concat(q, total));
+      return;
+    }
+    // small frames are copied together into chunks of about CONCAT_BYTES; large ones
+    // go as they are; all of it leaves in one writev
+    out.cork();
+    let from = 0;
+    let bytes = 0;
+    for (let i = 0; i < q.length; i++) {
+      const f = q[i]!;
+      if (f.length >= BIG_FRAME) {
+        if (i > from) out.write(i - from === 1 ? q[from] : Buffer.concat(q.slice(from, i), bytes));
+        out.write(f);
+        from = i + 1;
+        bytes = 0;
+        continue;
+      }
+      bytes += f.length;
+      if (bytes >= CONCAT_BYTES) {
+        out.write(Buffer.concat(q.slice(from, i + 1), bytes));
+        from = i + 1;
+        bytes = 0;
+      }
+    }
+    if (from < q.length) out.write(q.length - from === 1 ? q[from] : Buffer.concat(q.slice(from), bytes));
+    out.uncork();
   }
 
   drain(): Promise<void> {
