@@ -2,7 +2,8 @@
 // any legacy API) as supervised work of the current cancel scope. Cancellation goes
 // in through the scope's AbortSignal; furrow then waits, for a bounded grace period,
 // for the promise to settle, so nothing is left running silently.
-import { currentScope, currentSignal, isCancelled, suspend, type CancelScope } from 'furrow';
+import { currentScope, currentSignal, isCancelled, suspend, type CancelScope, type Timer } from 'furrow';
+import { pendingIn, type PendingCall } from './pending.ts';
 import { PromiseAbandonedError } from './errors.ts';
 
 /** Options of {@link runPromise}. */
@@ -21,6 +22,7 @@ export interface RunPromiseOptions {
 export const DEFAULT_PROMISE_GRACE_MS = 5_000;
 
 const noop = (): void => {};
+const NO_OPTIONS: RunPromiseOptions = Object.freeze({});
 
 /**
  * Run `fn(signal)` as supervised work in the current scope and return what its
@@ -35,7 +37,7 @@ const noop = (): void => {};
  * naming the work. Outside any furrow scope, `fn` just runs, with a signal that
  * never aborts.
  */
-export function runPromise<T>(fn: (signal: AbortSignal) => PromiseLike<T> | T, opts: RunPromiseOptions = {}): Promise<T> {
+export function runPromise<T>(fn: (signal: AbortSignal) => PromiseLike<T> | T, opts: RunPromiseOptions = NO_OPTIONS): Promise<T> {
   if (typeof fn !== 'function') return Promise.reject(new TypeError(`runPromise: fn must be a function (got ${typeof fn})`));
   if (opts === null || typeof opts !== 'object') return Promise.reject(new TypeError('runPromise: options must be an object'));
   const graceMs = opts.graceMs ?? DEFAULT_PROMISE_GRACE_MS;
@@ -52,50 +54,71 @@ export function runPromise<T>(fn: (signal: AbortSignal) => PromiseLike<T> | T, o
     return Promise.reject(err);
   }
   if (!isThenable(result)) return Promise.resolve(result);
-  const promise = result;
-  let settled = false;
-  const waited = suspend<T>((resolve, reject) => {
-    promise.then(
-      (value) => ((settled = true), resolve(value)),
-      (err) => ((settled = true), reject(err)),
-    );
-  });
-  return waited.catch((err: unknown) => {
-    if (settled || !isCancelled(err) || !scope.isCancelled) throw err;
-    return settleWithinGrace(promise, scope, err, graceMs, opts.name ?? (fn.name || 'anonymous'));
-  });
+  return new Call(result, scope, graceMs, opts.name, fn).promise;
 }
 
-/** After cancellation: wait for `promise` to settle, bounded by `graceMs` on the scope's clock. */
-function settleWithinGrace<T>(
-  promise: PromiseLike<T>,
-  scope: CancelScope,
-  cancelled: unknown,
-  graceMs: number,
-  name: string,
-): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const clock = scope.clock;
-    const timer =
-      graceMs === Infinity
-        ? undefined
-        : clock.schedule(clock.now() + graceMs, () => reject(new PromiseAbandonedError(name, graceMs, promise)));
-    promise.then(
+/**
+ * One in-flight call: settles with its promise; if the scope is cancelled first, it
+ * maps an abort rejection to the scope's `Cancelled` and arms the grace timer.
+ * (Plain fields, two closures, no AbortController or listener: this is the hot path.)
+ */
+class Call<T> implements PendingCall {
+  prev: PendingCall | undefined = undefined;
+  next: PendingCall | undefined = undefined;
+  readonly promise: Promise<T>;
+  source: PromiseLike<T>;
+  list: ReturnType<typeof pendingIn>;
+  graceMs: number;
+  name: string | undefined;
+  fn: Function;
+  resolve: (value: T) => void;
+  reject: (err: unknown) => void;
+  cancelled: unknown = undefined;
+  timer: Timer | undefined = undefined;
+
+  constructor(source: PromiseLike<T>, scope: CancelScope, graceMs: number, name: string | undefined, fn: Function) {
+    let resolve!: (value: T) => void;
+    let reject!: (err: unknown) => void;
+    this.promise = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)));
+    this.resolve = resolve;
+    this.reject = reject;
+    this.source = source;
+    this.graceMs = graceMs;
+    this.name = name;
+    this.fn = fn;
+    this.list = pendingIn(scope);
+    this.list.add(this);
+    source.then(
       (value) => {
-        timer?.cancel();
+        this.settled();
         resolve(value);
       },
       (err: unknown) => {
-        timer?.cancel();
-        reject(isAbort(err, scope) ? cancelled : err);
+        this.settled();
+        const cancelled = this.cancelled;
+        reject(cancelled !== undefined && isAbort(err, cancelled) ? cancelled : err);
       },
     );
-  });
+  }
+
+  onCancel(reason: unknown): void {
+    this.cancelled = reason;
+    if (this.graceMs === Infinity) return;
+    const clock = this.list.scope.clock;
+    this.timer = clock.schedule(clock.now() + this.graceMs, () =>
+      this.reject(new PromiseAbandonedError(this.name ?? (this.fn.name || 'anonymous'), this.graceMs, this.source)),
+    );
+  }
+
+  settled(): void {
+    if (this.cancelled === undefined) this.list.remove(this);
+    else this.timer?.cancel();
+  }
 }
 
 /** Whether `err` is how foreign code reports that its signal aborted. */
-function isAbort(err: unknown, scope: CancelScope): boolean {
-  if (isCancelled(err) || err === scope.signal.reason) return true;
+function isAbort(err: unknown, reason: unknown): boolean {
+  if (isCancelled(err) || err === reason) return true;
   // By name, not `instanceof`: DOMException and errors from other realms are not `Error`s here.
   return typeof err === 'object' && err !== null && (err as { name?: unknown }).name === 'AbortError';
 }

@@ -113,48 +113,52 @@ export class TaskQueue {
     return this.#failures.has(err);
   }
 
-  /** Run one job as a task of the nursery; settle p-queue's promise with its outcome. */
+  /** Run one job as a task of the nursery; the task's promise is also p-queue's. */
   #run<R>(job: Job<R>, jobSignal: AbortSignal | undefined): Promise<R> {
-    return new Promise<R>((resolve, reject) => {
-      this.nursery.startSoon(
-        jobSignal === undefined
-          ? async (signal) => {
-              try {
-                resolve(await job(signal));
-              } catch (err) {
-                const outcome = this.#asCancelled(err);
-                reject(outcome);
-                throw outcome === err ? this.#failed(err) : outcome;
-              }
-            }
-          : () => this.#runWithJobSignal(job, jobSignal, resolve, reject),
-      );
-    });
+    let outcome!: Promise<R>;
+    this.nursery.startSoon(
+      jobSignal === undefined
+        ? (signal) => (outcome = this.#runPlain(job, signal))
+        : () => (outcome = this.#runWithJobSignal(job, jobSignal)),
+    );
+    return outcome;
+  }
+
+  async #runPlain<R>(job: Job<R>, signal: AbortSignal): Promise<R> {
+    try {
+      return await job(signal);
+    } catch (err) {
+      throw this.#jobError(err);
+    }
   }
 
   /**
    * A job with its own `timeout` or `signal`: it runs in an inner scope that p-queue's
-   * signal cancels. A timeout is a job error; the job's own signal aborting is not.
+   * signal cancels. A timeout is a job error; the job's own signal aborting is not
+   * (p-queue has already rejected that job's promise with the signal's reason).
    */
-  async #runWithJobSignal<R>(job: Job<R>, jobSignal: AbortSignal, resolve: (v: R) => void, reject: (e: unknown) => void): Promise<void> {
+  async #runWithJobSignal<R>(job: Job<R>, jobSignal: AbortSignal): Promise<R> {
     const inner = new CancelScope();
     const onAbort = (): void => inner.cancel(jobSignal.reason);
     jobSignal.addEventListener('abort', onAbort, { once: true });
     try {
       const value = await withCancelScope(inner, async (scope) => job(scope.signal));
-      if (!jobSignal.aborted) return resolve(value as R);
+      if (!jobSignal.aborted) return value as R;
     } catch (err) {
-      if (!jobSignal.aborted) {
-        const outcome = this.#asCancelled(err);
-        reject(outcome);
-        throw outcome === err ? this.#failed(err) : outcome;
-      }
+      if (!jobSignal.aborted) throw this.#jobError(err);
       if (!(jobSignal.reason instanceof TimeoutError) && !isAbortError(err)) throw this.#failed(err);
     } finally {
       jobSignal.removeEventListener('abort', onAbort);
     }
-    // p-queue has already rejected the job's promise with the signal's reason.
     if (jobSignal.reason instanceof TimeoutError) throw this.#failed(jobSignal.reason);
+    return undefined as R;
+  }
+
+  /** What a failed job reports: `Cancelled` if it failed because the queue was cancelled, else its error. */
+  #jobError(err: unknown): unknown {
+    const outcome = this.#asCancelled(err);
+    if (outcome === err) this.#failed(err);
+    return outcome;
   }
 
   /**

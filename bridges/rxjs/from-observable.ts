@@ -1,7 +1,7 @@
 // fromObservable: consume an RxJS Observable (or any Subscribable) as an async
 // iterable bound to a furrow scope. An Observable pushes and cannot be slowed, so a
 // bounded buffer sits between it and the consumer, with an explicit overflow policy.
-import type { Subscribable, Unsubscribable } from 'rxjs';
+import type { Observable, Subscribable, Unsubscribable } from 'rxjs';
 import { currentScope, isCancelled, suspend, type CancelScope } from 'furrow';
 import { BufferOverflowError } from './errors.ts';
 import { RingBuffer } from './ring-buffer.ts';
@@ -204,7 +204,7 @@ export class ObservableStream<T> implements AsyncIterableIterator<T>, AsyncDispo
  * {@link BufferOverflowError}, `'drop-oldest'` / `'drop-newest'` drop values and
  * count them in `stream.dropped`. There is no unbounded buffer.
  */
-export function fromObservable<T>(source: Subscribable<T>, opts: FromObservableOptions = {}): ObservableStream<T> {
+export function fromObservable<T>(source: Observable<T> | Subscribable<T>, opts: FromObservableOptions = {}): ObservableStream<T> {
   if (source === null || typeof source !== 'object' || typeof (source as { subscribe?: unknown }).subscribe !== 'function') {
     throw new TypeError('fromObservable: source must be an Observable (an object with a subscribe method)');
   }

@@ -1,0 +1,79 @@
+// The bridges' overhead against raw use of the same foreign API, in one run:
+// runPromise vs a raw awaited promise, fromObservable vs a raw subscribe,
+// openTaskQueue vs bare p-queue. `npm run bench bridges`.
+import PQueue from 'p-queue';
+import { Observable } from 'rxjs';
+import { openNursery } from 'furrow';
+import { runPromise } from 'furrow/promise';
+import { fromObservable } from 'furrow/rxjs';
+import { openTaskQueue } from 'furrow/queue';
+import { costRow, measure, printTable, rateRow, type Row } from './lib.ts';
+
+const rows: Row[] = [];
+
+// 1. runPromise around a resolved promise, per call, inside a task (ALS on in both).
+// Tasks are joined by Promise.all in batches of 1,000 in flight (a busy scope); with
+// 100,000 in flight at once both sides become allocation-bound: shown for reference.
+const CALLS = 100_000;
+const resolved = (): Promise<number> => Promise.resolve(1);
+async function batches(inFlight: number, task: () => Promise<unknown>): Promise<void> {
+  const tasks: Promise<unknown>[] = new Array(inFlight);
+  for (let done = 0; done < CALLS; done += inFlight) {
+    for (let i = 0; i < inFlight; i++) tasks[i] = task();
+    await Promise.all(tasks);
+  }
+}
+await openNursery(async () => {
+  for (const inFlight of [1_000, CALLS]) {
+    const raw = await measure(CALLS, () => batches(inFlight, async () => await resolved()));
+    const bridged = await measure(CALLS, () => batches(inFlight, async () => await runPromise(resolved)));
+    rows.push({ name: `raw task awaiting a resolved promise (${inFlight} in flight)`, us: raw });
+    const row = costRow(`runPromise around a resolved promise (${inFlight} in flight)`, bridged, raw, 3);
+    if (inFlight !== 1_000) delete row.target, delete row.ok; // reference only
+    rows.push(row);
+  }
+});
+
+// 2. 1,000,000 values emitted 1,000 per macrotask.
+const VALUES = 1_000_000;
+const BURST = 1_000;
+const source = new Observable<number>((subscriber) => {
+  let i = 0;
+  let handle: NodeJS.Immediate | undefined;
+  const tick = (): void => {
+    for (let k = 0; k < BURST; k++) subscriber.next(i++);
+    if (i < VALUES) handle = setImmediate(tick);
+    else subscriber.complete();
+  };
+  handle = setImmediate(tick);
+  return () => clearImmediate(handle);
+});
+const rawRate = await measure(VALUES, () => {
+  const out: number[] = [];
+  return new Promise<void>((resolve) => source.subscribe({ next: (v) => out.push(v), complete: resolve }));
+}, 5);
+const bridgedRate = await measure(VALUES, () =>
+  openNursery(async () => {
+    const out: number[] = [];
+    for await (const v of fromObservable(source, { buffer: BURST })) out.push(v);
+  }), 5);
+rows.push({ name: `raw subscribe into an array (${VALUES} values, ${BURST}/macrotask)`, us: rawRate });
+rows.push(rateRow('fromObservable consumed with for await', bridgedRate, rawRate, 0.3));
+
+// 3. 100,000 trivial jobs at the same concurrency.
+const JOBS = 100_000;
+const CONCURRENCY = 16;
+const job = async (): Promise<number> => 1;
+const rawQueue = await measure(JOBS, async () => {
+  const q = new PQueue({ concurrency: CONCURRENCY });
+  for (let i = 0; i < JOBS; i++) q.add(job);
+  await q.onIdle();
+}, 5);
+const bridgedQueue = await measure(JOBS, () =>
+  openTaskQueue({ concurrency: CONCURRENCY }, (q) => {
+    for (let i = 0; i < JOBS; i++) q.add(job);
+  }), 5);
+rows.push({ name: `bare p-queue, ${JOBS} trivial jobs, concurrency ${CONCURRENCY}`, us: rawQueue });
+rows.push(costRow('openTaskQueue, same jobs', bridgedQueue, rawQueue, 1.5));
+
+printTable('bridges', rows);
