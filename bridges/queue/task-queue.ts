@@ -115,14 +115,27 @@ export class TaskQueue {
 
   /** Run one job as a task of the nursery; the task's promise is also p-queue's. */
   #run<R>(job: Job<R>, jobSignal: AbortSignal | undefined): Promise<R> {
-    let outcome!: Promise<R>;
-    this.nursery.startSoon(
-      jobSignal === undefined
-        ? (signal) => (outcome = this.#runPlain(job, signal))
-        : () => (outcome = this.#runWithJobSignal(job, jobSignal)),
-    );
+    if (jobSignal !== undefined) {
+      let outcome!: Promise<R>;
+      this.nursery.startSoon(() => (outcome = this.#runWithJobSignal(job, jobSignal)));
+      return outcome;
+    }
+    // The hot path: hand the job over through fields rather than a closure per job
+    // (startSoon calls its function synchronously).
+    this.#handoverJob = job;
+    this.nursery.startSoon(this.#startPlain);
+    const outcome = this.#handoverOutcome as Promise<R>;
+    this.#handoverOutcome = undefined;
     return outcome;
   }
+
+  #handoverJob: Job<unknown> | undefined;
+  #handoverOutcome: Promise<unknown> | undefined;
+  #startPlain = (signal: AbortSignal): Promise<unknown> => {
+    const job = this.#handoverJob!;
+    this.#handoverJob = undefined;
+    return (this.#handoverOutcome = this.#runPlain(job, signal));
+  };
 
   async #runPlain<R>(job: Job<R>, signal: AbortSignal): Promise<R> {
     try {
