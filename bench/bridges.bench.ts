@@ -68,11 +68,11 @@ const rawQueue = await measure(JOBS, async () => {
   const q = new PQueue({ concurrency: CONCURRENCY });
   for (let i = 0; i < JOBS; i++) q.add(job);
   await q.onIdle();
-}, 5);
+}, 9);
 const bridgedQueue = await measure(JOBS, () =>
   openTaskQueue({ concurrency: CONCURRENCY }, (q) => {
     for (let i = 0; i < JOBS; i++) q.add(job);
-  }), 5);
+  }), 9);
 rows.push({ name: `bare p-queue, ${JOBS} trivial jobs, concurrency ${CONCURRENCY}`, us: rawQueue });
 rows.push(costRow('openTaskQueue, same jobs', bridgedQueue, rawQueue, 1.5));
 
