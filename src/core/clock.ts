@@ -22,7 +22,15 @@ export class RealClock implements Clock {
     return performance.now();
   }
   schedule(at: number, fn: () => void): Timer {
-    const handle = setTimeout(fn, Math.max(0, at - performance.now()));
+    // Host timers count whole milliseconds and can fire a little before `at` by
+    // performance.now(): wait out the remainder so no sleep ever ends early.
+    let handle: ReturnType<typeof setTimeout>;
+    const fire = (): void => {
+      const left = at - performance.now();
+      if (left > 0) handle = setTimeout(fire, Math.ceil(left));
+      else fn();
+    };
+    handle = setTimeout(fire, Math.max(0, Math.ceil(at - performance.now())));
     return { cancel: () => clearTimeout(handle) };
   }
 }
