@@ -1,7 +1,7 @@
 // The msgpack codec: plain msgpack maps (no msgpackr records or structures, so
 // Python's `msgpack` reads every frame), envelopes with the payload carried as a
 // separately encoded `bin`, and whole frames (4-byte big-endian length + body).
-import { Packr, Unpackr, RESERVE_START_SPACE, type Options } from 'msgpackr';
+import { C1, Packr, Unpackr, RESERVE_START_SPACE, type Options } from 'msgpackr';
 import { MsgTypeError, TransportError } from './errors.ts';
 import type { BoxedError, Msg, PayloadMsgType, Uid } from './messages.ts';
 import { validateMsg } from './validate.ts';
@@ -34,7 +34,10 @@ export function encodePayload(value: unknown): Uint8Array {
 /** Decode a payload; throws `MsgTypeError` (for dialog `cid`) if it is not one msgpack value. */
 export function decodePayload(bytes: Uint8Array, cid: number | null = null): unknown {
   try {
-    return unpackr.unpack(bytes);
+    const v = unpackr.unpack(bytes);
+    // msgpackr reads the never-used byte 0xc1 as a marker object instead of failing
+    if (v === C1) throw new Error('0xc1 is not a msgpack value');
+    return v;
   } catch (e) {
     throw new MsgTypeError(`payload of ${bytes.length} bytes could not be decoded: ${(e as Error).message}`, cid, { cause: e });
   }

@@ -62,8 +62,7 @@ export class Connection implements DialogHost {
   readonly local: Aid;
   /** the peer's `Aid` (set once the handshake is done) */
   peer!: Aid;
-  /** handler for dialogs the peer opens; set it before the peer can open any */
-  onDialog: ((dialog: Dialog) => void) | null;
+  #onDialog: ((dialog: Dialog) => void) | null;
   readonly stats: ConnectionStats = { framesIn: 0, framesOut: 0, lateDropped: 0 };
 
   #dialogs = new Map<number, Dialog>();
@@ -88,7 +87,7 @@ export class Connection implements DialogHost {
   constructor(transport: Transport, opts: ConnectionOptions) {
     this.transport = transport;
     this.#opts = opts;
-    this.onDialog = opts.onDialog ?? null;
+    this.#onDialog = opts.onDialog ?? null;
     this.local = {
       type: 'Aid',
       name: opts.name,
@@ -101,6 +100,18 @@ export class Connection implements DialogHost {
     this.#handshakeDone.catch(() => {});
     const sink: TransportSink = { frame: (b) => this.#onFrame(b), closed: (e) => this.#onTransportClosed(e) };
     transport.attach(sink);
+  }
+
+  /**
+   * The handler for dialogs the peer opens. Dialogs that arrived while none was set
+   * (and were not taken by `acceptDialog()`) are handed to it when it is set.
+   */
+  get onDialog(): ((dialog: Dialog) => void) | null {
+    return this.#onDialog;
+  }
+  set onDialog(h: ((dialog: Dialog) => void) | null) {
+    this.#onDialog = h;
+    if (h) for (const d of this.#incoming.splice(0)) h(d);
   }
 
   /** `[name, uuid]` of this side. */
@@ -288,7 +299,7 @@ export class Connection implements DialogHost {
     const nd = new Dialog(this, cid, false);
     this.#dialogs.set(cid, nd);
     nd._deliver(m);
-    if (this.onDialog) this.onDialog(nd);
+    if (this.#onDialog) this.#onDialog(nd);
     else {
       this.#incoming.push(nd);
       this.#wakeAll(this.#specWaiters);

@@ -10,7 +10,7 @@ export const DEFAULT_MAX_FRAME_BYTES = 64 * 1024 * 1024;
 /**
  * Incremental frame splitter. `push` each chunk as it arrives; `onFrame` is called
  * with every complete body (a view into the chunk when a frame lies within one
- * chunk, else one buffer the body was copied into once).
+ * chunk, else one buffer the chunks were copied into once, when the last arrived).
  */
 export class FrameDecoder {
   readonly maxFrameBytes: number;
@@ -18,9 +18,11 @@ export class FrameDecoder {
   // a prefix split across chunks
   #head = new Uint8Array(PREFIX_BYTES);
   #headFill = 0;
-  // the body being filled (after its prefix was read)
-  #body: Uint8Array | null = null;
-  #bodyFill = 0;
+  // the body being gathered (after its prefix was read): chunks are kept, not
+  // copied, until it is complete, so an announced length allocates nothing
+  #need = -1;
+  #parts: Uint8Array[] = [];
+  #have = 0;
 
   constructor(maxFrameBytes: number, onFrame: (body: Uint8Array) => void) {
     this.maxFrameBytes = maxFrameBytes;
@@ -29,7 +31,7 @@ export class FrameDecoder {
 
   /** True when part of a frame has been read: an end of stream now truncates it. */
   get partial(): boolean {
-    return this.#headFill > 0 || this.#body !== null;
+    return this.#headFill > 0 || this.#need >= 0;
   }
 
   /** Feed bytes. Throws `TransportError` (`'oversized'` or `'malformed'`) on a bad prefix. */
@@ -37,14 +39,16 @@ export class FrameDecoder {
     let at = 0;
     const end = chunk.length;
     while (at < end) {
-      if (this.#body) {
-        const take = Math.min(end - at, this.#body.length - this.#bodyFill);
-        this.#body.set(chunk.subarray(at, at + take), this.#bodyFill);
-        this.#bodyFill += take;
+      if (this.#need >= 0) {
+        const take = Math.min(end - at, this.#need - this.#have);
+        this.#parts.push(chunk.subarray(at, at + take));
+        this.#have += take;
         at += take;
-        if (this.#bodyFill === this.#body.length) {
-          const body = this.#body;
-          this.#body = null;
+        if (this.#have === this.#need) {
+          const body = Buffer.concat(this.#parts, this.#need);
+          this.#parts = [];
+          this.#need = -1;
+          this.#have = 0;
           this.#onFrame(body);
         }
         continue;
@@ -68,8 +72,8 @@ export class FrameDecoder {
         at += len;
         this.#onFrame(body);
       } else {
-        this.#body = new Uint8Array(len);
-        this.#bodyFill = 0;
+        this.#need = len;
+        this.#have = 0;
       }
     }
   }

@@ -186,6 +186,11 @@ export class StreamTransport implements Transport {
   #finish(error: TransportError | null): void {
     if (this.#closed) return;
     this.#closed = true;
+    if (!error && !this.#same) {
+      // a pipe pair: end ours and let go of theirs, so no handle keeps the process up
+      this.#out.end();
+      this.#in.destroy();
+    }
     this.#pendingError = error;
     this.#wakeDrain(error ?? new TransportError('closed', `${this.description}: transport is closed`));
     if (this.#sink) this.#report(error);
