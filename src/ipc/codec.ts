@@ -100,6 +100,8 @@ export function encodePayloadFrame(type: Exclude<PayloadMsgType, 'Start'>, cid: 
  * (`'malformed'`) when it is not exactly one msgpack value or not a valid record.
  */
 export function decodeFrame(body: Uint8Array): Msg {
+  const fast = body[0] === 0x83 ? decodePayloadHeader(body) : null;
+  if (fast) return fast;
   let raw: unknown;
   try {
     raw = unpackr.unpack(body);
@@ -107,6 +109,25 @@ export function decodeFrame(body: Uint8Array): Msg {
     throw new TransportError('malformed', `malformed frame of ${body.length} bytes: not one msgpack value (${(e as Error).message.slice(0, 120)})`, { cause: e });
   }
   return validateMsg(raw);
+}
+
+// Recognise a payload record written in exactly the fast-path layout (as Node
+// writes them) by its bytes, without a general msgpack decode. Any other layout
+// (e.g. a Python peer's) falls through to the general decoder and validator.
+function decodePayloadHeader(body: Uint8Array): Msg | null {
+  // the type name's length byte (fixstr) sits at body[6]: it tells which template to try
+  const type = body[6] === 0xa5 ? 'Yield' : body[6] === 0xa7 ? 'Started' : body[6] === 0xa6 ? 'Return' : null;
+  if (type === null) return null;
+  const h = header(type);
+  const t = h.bytes;
+  const n = t.length;
+  const off = PREFIX_BYTES;
+  if (body.length < n - off) return null;
+  for (let i = off; i < h.cidAt; i++) if (body[i - off] !== t[i]) return null;
+  for (let i = h.cidAt + 4; i < h.binLenAt; i++) if (body[i - off] !== t[i]) return null;
+  const len = readU32(body, h.binLenAt - off);
+  if (len !== body.length - (n - off)) return null;
+  return { type, cid: readU32(body, h.cidAt - off), pld: new Uint8Array(body.buffer, body.byteOffset + n - off, len) };
 }
 
 function writeU32(buf: Uint8Array, at: number, v: number): void {

@@ -136,7 +136,19 @@ export class Dialog {
    * A payload that does not decode throws `MsgTypeError`, fails this dialog and
    * tells the peer (an `Error` record).
    */
-  async receive(): Promise<DialogIn> {
+  receive(): Promise<DialogIn> {
+    // fast path: a message is waiting and no cancellation is pending
+    if (this.#head < this.#buf.length && !currentScope()?.isCancelled) {
+      try {
+        return Promise.resolve(this.#take());
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
+    return this.#receiveSlow();
+  }
+
+  async #receiveSlow(): Promise<DialogIn> {
     for (;;) {
       if (this.#head < this.#buf.length) {
         if (currentScope()?.isCancelled) await suspend(() => {});

@@ -68,7 +68,8 @@ export class FrameDecoder {
       }
       this.#check(len);
       if (end - at >= len) {
-        const body = chunk.subarray(at, at + len);
+        // a plain Uint8Array view: cheaper to make than a Buffer slice
+        const body = new Uint8Array(chunk.buffer, chunk.byteOffset + at, len);
         at += len;
         this.#onFrame(body);
       } else {

@@ -7,7 +7,7 @@ import { DEFAULT_MAX_FRAME_BYTES, FrameDecoder } from './framing.ts';
 import type { Transport, TransportKind, TransportOptions, TransportSink } from './transport.ts';
 
 /** Write at once (without waiting for the tick) when this many bytes are queued. */
-const FLUSH_BYTES = 1024 * 1024;
+const FLUSH_BYTES = 64 * 1024;
 /** Small frames are copied together into buffers of about this size. */
 const CONCAT_BYTES = 64 * 1024;
 /** Frames at least this large are written as they are (never copied). */
