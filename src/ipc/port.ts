@@ -1,7 +1,7 @@
 // MessagePort transport, for worker-thread actors. The same frames as on sockets:
 // frames queued in one tick are copied into one ArrayBuffer that is transferred
-// (not cloned) with a single postMessage. Measured faster than structured clone of
-// the records (see docs/ipc.md), and it keeps one codec and one frame cap for all.
+// (not cloned) with a single postMessage. This keeps one codec and one frame cap
+// for every transport; a structured-clone variant was NOT measured yet (docs/ipc.md).
 import type { MessagePort } from 'node:worker_threads';
 import { TransportError } from './errors.ts';
 import { DEFAULT_MAX_FRAME_BYTES, FrameDecoder } from './framing.ts';
