@@ -14,6 +14,7 @@ import {
   sleepForever,
   checkpoint,
   cancellable,
+  suspend,
   currentScope,
   currentSignal,
   currentTime,
@@ -247,4 +248,12 @@ test('checkpoints in an already-cancelled scope throw Cancelled with the reason'
   });
   expect(err).toBeInstanceOf(Cancelled);
   expect((err as Cancelled).message).toBe('cancelled: stop now');
+});
+
+test('suspend: an arm that resolves at once leaves no waiter behind in the scope', async () => {
+  await withCancelScope({}, async (scope) => {
+    for (let i = 0; i < 3; i++) expect(await suspend<number>((resolve) => resolve(i))).toBe(i);
+    await expect(suspend<void>((_, reject) => reject(new Error('at once')))).rejects.toThrow('at once');
+    expect(scope._waiting).toBe(0);
+  });
 });

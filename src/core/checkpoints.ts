@@ -20,11 +20,14 @@ export function suspend<T>(
       arm(resolve, reject);
       return;
     }
+    let withdraw: (() => void) | void = undefined;
     const waiter: Waiter = (err) => {
       withdraw?.();
       reject(err);
     };
-    const withdraw = arm(
+    // Parked before arming, so that an `arm` that resolves at once removes it again.
+    scope._addWaiter(waiter);
+    withdraw = arm(
       (value) => {
         scope._removeWaiter(waiter);
         resolve(value);
@@ -34,7 +37,6 @@ export function suspend<T>(
         reject(err);
       },
     );
-    scope._addWaiter(waiter);
   });
 }
 

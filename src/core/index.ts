@@ -13,7 +13,7 @@ export {
   currentTime,
   type CancelScopeOptions,
 } from './scope.ts';
-export { sleep, sleepUntil, sleepForever, checkpoint, cancellable, suspend } from './checkpoints.ts';
+export { sleep, sleepUntil, sleepForever, checkpoint, cancellable, suspend, throwIfCancelled } from './checkpoints.ts';
 export { RealClock, VirtualClock, realClock, type Clock, type Timer, type VirtualClockOptions } from './clock.ts';
 export { openChannel, MemorySendChannel, MemoryReceiveChannel, type ChannelStatistics } from './channel.ts';
 export { Event, Lock, Semaphore, CapacityLimiter } from './sync.ts';

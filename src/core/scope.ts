@@ -141,6 +141,11 @@ export class CancelScope {
     this.#waiters?.delete(w);
   }
 
+  /** @internal How many waiters are parked here (for tests of the primitives). */
+  get _waiting(): number {
+    return this.#waiters?.size ?? 0;
+  }
+
   /** @internal The `Cancelled` error delivered here, if any. */
   get _error(): Cancelled | undefined {
     return this.#error;
