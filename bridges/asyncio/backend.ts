@@ -1,0 +1,196 @@
+// The 'python' spawn backend: a Python asyncio child (`python -m furrow_asyncio`)
+// started with zx, talking over pipes on its fds 3 (in) and 4 (out). Its stdout and
+// stderr stay ordinary text, relayed line by line with an `[actor-name] ` prefix.
+// The interpreter is checked before spawning; a child that exits because its
+// interpreter has no `msgpack` fails the spawn with an error that says how to fix it.
+import { accessSync, constants, existsSync } from 'node:fs';
+import type { Readable, Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { $, which } from 'zx';
+import { TransportError, type ChildExit, type SpawnBackend, type SpawnRequest, type SpawnedChild } from 'furrow';
+import { CHILD_READ_FD, CHILD_WRITE_FD, relayLines, StreamTransport } from './ipc-shim.ts';
+
+type Transport = NonNullable<SpawnedChild['transport']>;
+type Sink = Parameters<Transport['attach']>[0];
+
+/** Options of the `'python'` backend (`startActor(name, { backend: 'python', backendOptions })`). */
+export interface PythonActorOptions {
+  /** the interpreter: a path or a command on PATH (default `'python3'`); it needs the `msgpack` package */
+  python?: string;
+  /** the child's working directory (it is on the child's `sys.path`, so modules there can be enabled) */
+  cwd?: string;
+  /** extra environment for the child, over the actor's `env` */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** The exit code `python -m furrow_asyncio` uses when `msgpack` cannot be imported. */
+export const NO_MSGPACK_EXIT = 3;
+
+/** The directory holding the `furrow_asyncio` package (sources, or next to `dist/` when installed). */
+export const PYTHON_PACKAGE_DIR: string = (() => {
+  for (const rel of ['./python/', '../../../bridges/asyncio/python/']) {
+    const dir = fileURLToPath(new URL(rel, import.meta.url));
+    if (existsSync(dir + 'furrow_asyncio/__init__.py')) return dir.slice(0, -1);
+  }
+  return fileURLToPath(new URL('./python', import.meta.url));
+})();
+
+/** The Python interpreter could not be found or run. */
+export class PythonNotFoundError extends Error {
+  override name = 'PythonNotFoundError';
+}
+
+/** The Python interpreter has no `msgpack` package (the child's pipes closed before its handshake). */
+export class PythonMsgpackMissingError extends TransportError {
+  override name = 'PythonMsgpackMissingError';
+  constructor(python: string) {
+    super('closed', msgpackMissingMessage(python));
+  }
+}
+
+/** Throw PythonNotFoundError unless `python` names an executable file or a command on PATH. */
+export function checkInterpreter(python: string, env: NodeJS.ProcessEnv = process.env): void {
+  const hint = "install Python 3 (e.g. apt-get install python3) or pass its path: backendOptions: { python: '/usr/bin/python3' }";
+  if (python.includes('/')) {
+    try {
+      accessSync(python, constants.X_OK);
+    } catch {
+      throw new PythonNotFoundError(`the Python interpreter '${python}' does not exist or is not executable: ${hint}`);
+    }
+  } else if (!which.sync(python, { nothrow: true, path: env.PATH ?? process.env.PATH })) {
+    throw new PythonNotFoundError(`no Python interpreter '${python}' on PATH: ${hint}`);
+  }
+}
+
+/** The message of a spawn that failed because `python` has no msgpack. */
+export function msgpackMissingMessage(python: string): string {
+  return (
+    `the Python interpreter '${python}' has no 'msgpack' package, which furrow_asyncio needs: ` +
+    `install it (apt-get install python3-msgpack for the system Python, or ${python} -m pip install msgpack)`
+  );
+}
+
+function nullStore(): { stdout: string[]; stderr: string[]; stdall: string[] } {
+  // zx keeps all output of a process for its ProcessOutput: an actor may print forever, so keep none
+  const none = () => Object.assign([] as string[], { push: () => 0 });
+  return { stdout: none(), stderr: none(), stdall: none() };
+}
+
+/**
+ * The frame pipes of a Python child, as a Transport. It only adds one thing to the
+ * stream transport: when the pipes end because the child exited for want of
+ * `msgpack`, the error says so (and how to fix it).
+ */
+class PythonChildTransport implements Transport {
+  readonly kind = 'pipe' as const;
+  readonly heartbeatByDefault = true;
+  #inner: StreamTransport;
+  #exited: Promise<ChildExit>;
+  #python: string;
+
+  constructor(inner: StreamTransport, exited: Promise<ChildExit>, python: string) {
+    this.#inner = inner;
+    this.#exited = exited;
+    this.#python = python;
+  }
+
+  get description(): string {
+    return this.#inner.description;
+  }
+  get closed(): boolean {
+    return this.#inner.closed;
+  }
+  get needsDrain(): boolean {
+    return this.#inner.needsDrain;
+  }
+
+  attach(sink: Sink): void {
+    let framed = false;
+    this.#inner.attach({
+      frame: (body) => {
+        framed = true;
+        sink.frame(body);
+      },
+      closed: (err) => {
+        if (framed) return sink.closed(err);
+        // closed before any frame: find out whether the child could not start at all
+        let done = false;
+        const report = (e: TransportError | null) => {
+          if (!done) sink.closed(e);
+          done = true;
+        };
+        const timer = setTimeout(() => report(err), 500);
+        this.#exited.then((x) => {
+          clearTimeout(timer);
+          report(x.code === NO_MSGPACK_EXIT ? new PythonMsgpackMissingError(this.#python) : err);
+        });
+      },
+    });
+  }
+
+  write(frame: Uint8Array): void {
+    this.#inner.write(frame);
+  }
+  drain(): Promise<void> {
+    return this.#inner.drain();
+  }
+  close(): void {
+    this.#inner.close();
+  }
+  destroy(error?: TransportError): void {
+    this.#inner.destroy(error);
+  }
+}
+
+/** The `'python'` spawn backend (registered by importing `furrow/asyncio`). */
+export const pythonBackend: SpawnBackend = {
+  runtime: 'python',
+  spawn(req: SpawnRequest): SpawnedChild {
+    const opts = req.options as PythonActorOptions;
+    const python = opts.python ?? 'python3';
+    const env: NodeJS.ProcessEnv = { ...req.env, ...opts.env };
+    checkInterpreter(python, env);
+    env.PYTHONPATH = [PYTHON_PACKAGE_DIR, env.PYTHONPATH].filter(Boolean).join(':');
+    env.PYTHONUNBUFFERED ??= '1';
+    const boot = JSON.stringify({ name: req.name, uuid: req.uuid });
+    const ac = new AbortController();
+    const proc = $({
+      cwd: opts.cwd,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'],
+      signal: ac.signal,
+      killSignal: 'SIGTERM',
+      nothrow: true,
+      quiet: true,
+      verbose: false,
+      prefix: '',
+      postfix: '',
+      store: nullStore() as never,
+    })`exec ${python} -m furrow_asyncio ${boot}`;
+    const child = proc.child;
+    if (!child || child.pid === undefined) throw new PythonNotFoundError(`could not start '${python}' for actor '${req.name}'`);
+    const exited = new Promise<ChildExit>((resolve) => {
+      child.once('exit', (code, signal) => resolve({ code, signal }));
+      child.once('error', () => resolve({ code: child.exitCode ?? -1, signal: null }));
+    });
+    proc.catch(() => {});
+    relayLines(child.stdout!, `[${req.name}] `, process.stdout);
+    relayLines(child.stderr!, `[${req.name}] `, process.stderr);
+    const inner = new StreamTransport('pipe', `pipe:${req.name}[${child.pid}]`, {
+      readable: child.stdio[CHILD_WRITE_FD] as Readable,
+      writable: child.stdio[CHILD_READ_FD] as Writable,
+    });
+    let gone = false;
+    exited.then(() => (gone = true));
+    return {
+      pid: child.pid,
+      transport: new PythonChildTransport(inner, exited, python),
+      exited,
+      kill(signal) {
+        if (gone) return;
+        if (signal === 'SIGTERM') ac.abort();
+        else child.kill('SIGKILL');
+      },
+    };
+  },
+};

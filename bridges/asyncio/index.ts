@@ -1,0 +1,21 @@
+// `furrow/asyncio`: Python asyncio children as actors of a furrow tree. Importing
+// this module registers the `'python'` spawn backend:
+//
+//   await an.startActor('worker', { backend: 'python', enableModules: ['pkg.mod'],
+//     backendOptions: { python: '/usr/bin/python3', cwd } })
+//
+// The Python side is the `furrow_asyncio` package shipped in ./python.
+import { registerSpawnBackend } from 'furrow';
+import { pythonBackend } from './backend.ts';
+
+registerSpawnBackend('python', pythonBackend);
+
+export {
+  pythonBackend,
+  checkInterpreter,
+  PythonNotFoundError,
+  PythonMsgpackMissingError,
+  PYTHON_PACKAGE_DIR,
+  NO_MSGPACK_EXIT,
+  type PythonActorOptions,
+} from './backend.ts';

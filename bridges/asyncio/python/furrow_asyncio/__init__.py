@@ -1,0 +1,51 @@
+"""furrow_asyncio: Python asyncio processes as actors of a furrow (TypeScript) tree.
+
+A furrow parent starts `python -m furrow_asyncio` with the `'python'` spawn backend
+(`furrow/asyncio`). Functions in the enabled modules can then be called from
+TypeScript: `async def` ones are awaited, plain `def` ones run in a thread, and
+`@context` ones get a `Context` with a bidirectional, flow-controlled stream.
+A furrow cancel becomes `task.cancel()` here; a Python exception or cancellation
+travels back boxed, with its traceback. Python code can call back into its parent
+through `current_actor().parent` (a `Portal`).
+
+Names are imported lazily, so that `python -m furrow_asyncio` can report a missing
+`msgpack` package clearly instead of failing inside this import.
+"""
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_EXPORTS = {
+    "Actor": "actor", "current_actor": "actor",
+    "Context": "contexts", "MsgStream": "contexts", "context": "contexts",
+    "Portal": "portal",
+    "RemoteActorError": "errors", "ContextCancelled": "errors", "TransportError": "errors",
+    "MsgTypeError": "errors", "StreamOverrun": "errors", "EndOfStream": "errors",
+    "ModuleNotEnabledError": "modules",
+}
+
+__all__ = [*_EXPORTS, "parent_portal"]
+
+if TYPE_CHECKING:
+    from .actor import Actor, current_actor
+    from .contexts import Context, MsgStream, context
+    from .errors import ContextCancelled, EndOfStream, MsgTypeError, RemoteActorError, StreamOverrun, TransportError
+    from .modules import ModuleNotEnabledError
+    from .portal import Portal
+
+
+def __getattr__(name: str) -> Any:
+    mod = _EXPORTS.get(name)
+    if mod is None:
+        raise AttributeError(f"module 'furrow_asyncio' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{mod}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def parent_portal() -> "Portal":
+    """A portal to this actor's parent (`current_actor().parent`)."""
+    from .actor import current_actor
+
+    return current_actor().parent

@@ -1,0 +1,50 @@
+"""`python -m furrow_asyncio '<boot json>'`: run this process as a child actor of a furrow parent.
+
+The boot argument is JSON `{"name": ..., "uuid": ...}`. Frames go over fds 3 (in)
+and 4 (out); stdout and stderr stay the user's. Exit codes: 0 after a normal end,
+1 when orphaned or failed, 3 when the `msgpack` package is missing.
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+
+NO_MSGPACK_EXIT = 3
+
+
+def main(argv: list[str]) -> int:
+    """Boot the actor; returns the process exit code."""
+    try:
+        import msgpack  # noqa: F401
+    except ImportError as e:
+        sys.stderr.write(
+            f"furrow_asyncio: the 'msgpack' package is missing for {sys.executable} ({e}). "
+            "Install it: apt-get install python3-msgpack (system Python) or pip install msgpack\n"
+        )
+        return NO_MSGPACK_EXIT
+    import asyncio
+
+    from .actor import busy_threads, serve_parent
+
+    boot = json.loads(argv[1]) if len(argv) > 1 else {}
+    # Ctrl-C reaches the whole process group: the root drives the teardown.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    code = 0
+    try:
+        actor = asyncio.run(serve_parent(boot.get("name", "python"), boot.get("uuid") or None))
+        code = 1 if actor.parent_gone else 0
+    except Exception as e:  # noqa: BLE001
+        sys.stderr.write(f"furrow_asyncio: actor '{boot.get('name')}' failed: {type(e).__name__}: {e}\n")
+        code = 1
+    if busy_threads():
+        # a plain `def` still running in the executor cannot be cancelled: do not wait for it
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,96 @@
+"""Framing and msgpack codec of the furrow wire protocol (docs/protocol.md, sections 1-2).
+
+A frame is a 4-byte big-endian length followed by exactly one msgpack value. Record
+envelopes are decoded at once; application payloads (`pld`) are msgpack values of
+their own, wrapped as `bin`, and decoded only when a dialog consumes them.
+"""
+from __future__ import annotations
+
+import struct
+from typing import Any
+
+import msgpack
+
+#: Default cap on one frame's body (64 MiB), checked on the prefix.
+MAX_FRAME_BYTES = 64 * 1024 * 1024
+PREFIX = struct.Struct(">I")
+
+#: msgpackr writes JavaScript `undefined` as fixext1 type 0; it reads as None here.
+_EXT_UNDEFINED = 0
+
+
+class ProtocolError(Exception):
+    """A frame or record breaks the protocol: the connection is closed with this message."""
+
+    def __init__(self, message: str, code: str = "malformed") -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _ext_hook(code: int, data: bytes) -> Any:
+    if code == _EXT_UNDEFINED:
+        return None
+    return msgpack.ExtType(code, data)
+
+
+def pack(value: Any) -> bytes:
+    """Encode one value as msgpack (str as str, bytes as bin)."""
+    return msgpack.packb(value, use_bin_type=True)
+
+
+def unpack(data: bytes) -> Any:
+    """Decode exactly one msgpack value (trailing bytes are an error)."""
+    return msgpack.unpackb(data, raw=False, strict_map_key=False, ext_hook=_ext_hook, timestamp=3)
+
+
+def encode_frame(record: dict[str, Any]) -> bytes:
+    """A whole frame (prefix included) for one record."""
+    body = pack(record)
+    return PREFIX.pack(len(body)) + body
+
+
+class FrameDecoder:
+    """Reassembles frames from arbitrary chunks; refuses bad lengths on the prefix."""
+
+    __slots__ = ("_buf", "_max")
+
+    def __init__(self, max_frame_bytes: int = MAX_FRAME_BYTES) -> None:
+        self._buf = bytearray()
+        self._max = max_frame_bytes
+
+    @property
+    def partial(self) -> bool:
+        """True when part of a frame is buffered (EOF now would cut a frame)."""
+        return len(self._buf) > 0
+
+    def feed(self, data: bytes) -> list[bytes]:
+        """Add bytes; return the complete frame bodies now available, in order.
+
+        Raises ProtocolError for a zero or oversized length (before buffering its body).
+        """
+        buf = self._buf
+        buf += data
+        out: list[bytes] = []
+        pos = 0
+        end = len(buf)
+        while end - pos >= 4:
+            (length,) = PREFIX.unpack_from(buf, pos)
+            if length == 0:
+                raise ProtocolError("protocol error: a frame of length 0")
+            if length > self._max:
+                raise ProtocolError(f"protocol error: a frame of {length} bytes is over the cap of {self._max}", "oversized")
+            if end - pos - 4 < length:
+                break
+            out.append(bytes(buf[pos + 4 : pos + 4 + length]))
+            pos += 4 + length
+        if pos:
+            del buf[:pos]
+        return out
+
+
+def decode_record(body: bytes) -> Any:
+    """Decode one frame body into a Python value; ProtocolError if it is not one msgpack value."""
+    try:
+        return unpack(body)
+    except (msgpack.ExtraData, ValueError, msgpack.UnpackException, TypeError) as e:
+        raise ProtocolError(f"protocol error: the frame is not one msgpack value ({type(e).__name__}: {e})") from None

@@ -1,0 +1,419 @@
+"""A furrow connection over a byte transport (the parent's pipes on fds 3 and 4).
+
+It does the `Aid` handshake (protocol.md section 4), routes records to dialogs by
+`cid` (section 5), answers `Ping` at once (section 7) and turns every fault (a bad
+frame, EOF, a broken pipe) into a TransportError that reaches every dialog at once.
+The reader never waits on a dialog's consumer; writes are coalesced per loop turn.
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid as uuidlib
+from typing import Any, Callable, Optional, Protocol
+
+from .codec import MAX_FRAME_BYTES, FrameDecoder, ProtocolError, decode_record, encode_frame, pack
+from .errors import MsgTypeError, TransportError, box_transport_error
+from .messages import PROTOCOL_VERSION, Record, validate_record
+
+#: Write at once (not at the end of the loop turn) when this many bytes are queued.
+FLUSH_BYTES = 64 * 1024
+
+
+class DialogHandler(Protocol):
+    """What a dialog hands its records to (a Context)."""
+
+    def _on_record(self, rec: Record) -> None: ...
+    def _on_fail(self, err: BaseException) -> None: ...
+
+
+class Dialog:
+    """One `cid` on a connection: sends records, counts credit, hands received records to its handler."""
+
+    __slots__ = ("conn", "cid", "local", "handler", "closed", "error", "_credit", "_limited", "_credit_waiter", "_window", "_outstanding")
+
+    def __init__(self, conn: "Connection", cid: int, local: bool) -> None:
+        self.conn = conn
+        self.cid = cid
+        self.local = local
+        self.handler: Optional[DialogHandler] = None
+        self.closed = False
+        self.error: Optional[BaseException] = None
+        self._credit = 0
+        self._limited = False
+        self._credit_waiter: Optional[asyncio.Future[None]] = None
+        self._window = 0  # > 0 once this side granted credit: Yields past it break the window
+        self._outstanding = 0
+
+    # ---- sending ----
+
+    def send_nowait(self, rec: Record) -> None:
+        """Queue one record (its `cid` is added). Raises TransportError if the connection is gone."""
+        if self.error is not None and isinstance(self.error, TransportError):
+            raise self.error
+        rec["cid"] = self.cid
+        self.conn.write_record(rec)
+
+    async def send_value(self, type_: str, value: Any) -> None:
+        """Send a payload record (`Started`, `Yield`, `Return`); a `Yield` waits for credit when sends are limited.
+
+        Raises MsgTypeError (nothing sent) if the value cannot be encoded.
+        """
+        try:
+            pld = pack(value)
+        except Exception as e:
+            raise MsgTypeError(f"cannot encode a {type_} value on dialog {self.cid}: {type(e).__name__}: {e}") from e
+        if type_ == "Yield" and self._limited:
+            while self._credit <= 0:
+                if self.error is not None:
+                    raise self.error
+                if self.closed:
+                    raise TransportError("closed", f"dialog {self.cid} is closed")
+                self._credit_waiter = asyncio.get_running_loop().create_future()
+                try:
+                    await self._credit_waiter
+                finally:
+                    self._credit_waiter = None
+            self._credit -= 1
+        self.send_nowait({"type": type_, "pld": pld})
+        await self.conn.drain()
+
+    def limit_sends(self) -> None:
+        """From now on each `Yield` sent uses one credit granted by the peer."""
+        self._limited = True
+
+    def grant(self, n: int) -> None:
+        """Grant the peer `n` more `Yield`s (and start checking it keeps to what was granted)."""
+        self._window = max(self._window, 1)
+        self._outstanding += n
+        if not self.closed and self.error is None and not self.conn.closed:
+            self.send_nowait({"type": "Credit", "n": n})
+
+    def close(self) -> None:
+        """Forget this dialog: late records for it are dropped."""
+        if not self.closed:
+            self.closed = True
+            self.conn._forget(self.cid)
+            self._wake_credit()
+
+    # ---- receiving (called by the connection's reader) ----
+
+    def _deliver(self, rec: Record) -> None:
+        t = rec["type"]
+        if t == "Credit":
+            self._credit += rec["n"]
+            self._wake_credit()
+            return
+        if t == "Yield" and self._window > 0:
+            self._outstanding -= 1
+            if self._outstanding < 0:
+                self._fail(TransportError("credit", f"dialog {self.cid}: the peer sent a Yield past the credit it was granted"))
+                return
+        if self.handler is not None:
+            self.handler._on_record(rec)
+
+    def _fail(self, err: BaseException) -> None:
+        if self.error is None:
+            self.error = err
+            self._wake_credit()
+            if self.handler is not None:
+                self.handler._on_fail(err)
+
+    def _wake_credit(self) -> None:
+        w = self._credit_waiter
+        if w is not None and not w.done():
+            w.set_result(None)
+
+
+class _Wire(asyncio.Protocol):
+    """asyncio protocol for the read side and the write side of the connection."""
+
+    def __init__(self, conn: "Connection") -> None:
+        self.conn = conn
+        self.paused = False
+        self.resumed: Optional[asyncio.Future[None]] = None
+
+    def data_received(self, data: bytes) -> None:
+        self.conn._on_data(data)
+
+    def eof_received(self) -> bool:
+        self.conn._on_eof()
+        return False
+
+    def connection_lost(self, exc: Optional[Exception]) -> None:
+        if exc is not None:
+            self.conn._fail(TransportError("dropped", f"connection to {self.conn.peer_name} lost: {exc}"))
+        else:
+            self.conn._on_eof()
+
+    def pause_writing(self) -> None:
+        self.paused = True
+
+    def resume_writing(self) -> None:
+        self.paused = False
+        if self.resumed is not None and not self.resumed.done():
+            self.resumed.set_result(None)
+
+
+class Connection:
+    """A handshaken link to one peer, carrying many dialogs. Made by `open_pipe_connection`."""
+
+    def __init__(self, name: str, uuid: Optional[str] = None, *, max_frame_bytes: int = MAX_FRAME_BYTES) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.local: Record = {"type": "Aid", "name": name, "uuid": uuid or str(uuidlib.uuid4()), "pid": os.getpid(), "runtime": "python", "version": PROTOCOL_VERSION}
+        self.peer: Record = {}
+        self._on_dialog: Optional[Callable[[Dialog, Record], None]] = None
+        self._incoming: list[tuple[Dialog, Record]] = []
+        self.error: Optional[TransportError] = None
+        self.closed = False
+        self.stats = {"framesIn": 0, "framesOut": 0, "lateDropped": 0, "pings": 0}
+        self._decoder = FrameDecoder(max_frame_bytes)
+        self._dialogs: dict[int, Dialog] = {}
+        self._next_cid = 0
+        self._peer_parity = 0
+        self._max_peer_cid = -1
+        self._handshake: asyncio.Future[Record] = self.loop.create_future()
+        self._spawn_spec: asyncio.Future[Record] = self.loop.create_future()
+        self._closed_fut: asyncio.Future[Optional[TransportError]] = self.loop.create_future()
+        self._queue: list[bytes] = []
+        self._queued = 0
+        self._flush_scheduled = False
+        self._rtransport: Optional[asyncio.BaseTransport] = None
+        self._wtransport: Optional[asyncio.WriteTransport] = None
+        self._wproto: Optional[_Wire] = None
+        for f in (self._handshake, self._spawn_spec):
+            f.add_done_callback(lambda f: f.cancelled() or f.exception())
+
+    @property
+    def on_dialog(self) -> Optional[Callable[[Dialog, Record], None]]:
+        """Called (synchronously, by the reader) with each dialog the peer opens and its `Start`.
+        Dialogs that arrived while none was set are handed over when it is set."""
+        return self._on_dialog
+
+    @on_dialog.setter
+    def on_dialog(self, handler: Optional[Callable[[Dialog, Record], None]]) -> None:
+        self._on_dialog = handler
+        if handler is not None:
+            pending, self._incoming = self._incoming, []
+            for d, start in pending:
+                handler(d, start)
+
+    @property
+    def local_uid(self) -> tuple[str, str]:
+        return (self.local["name"], self.local["uuid"])
+
+    @property
+    def peer_uid(self) -> tuple[str, str]:
+        return (self.peer["name"], self.peer["uuid"])
+
+    @property
+    def peer_name(self) -> str:
+        return self.peer.get("name", "the peer")
+
+    async def _attach(self, rtransport: asyncio.BaseTransport, wtransport: asyncio.WriteTransport, wproto: _Wire, timeout: float) -> None:
+        self._rtransport, self._wtransport, self._wproto = rtransport, wtransport, wproto
+        self.write_record(dict(self.local))
+        try:
+            self.peer = await asyncio.wait_for(asyncio.shield(self._handshake), timeout)
+        except asyncio.TimeoutError:
+            self._fail(TransportError("handshake", f"handshake timed out: no Aid within {timeout} s"))
+            raise self.error from None  # type: ignore[misc]
+
+    # ---- dialogs ----
+
+    def open_dialog(self) -> Dialog:
+        """A new dialog with a fresh cid of this side's parity. Nothing is sent yet."""
+        if self.closed:
+            raise self._closed_error()
+        cid = self._next_cid
+        self._next_cid += 2
+        d = Dialog(self, cid, True)
+        self._dialogs[cid] = d
+        return d
+
+    def _forget(self, cid: int) -> None:
+        self._dialogs.pop(cid, None)
+
+    async def spawn_spec(self) -> Record:
+        """Wait for the parent's `SpawnSpec`."""
+        return await asyncio.shield(self._spawn_spec)
+
+    async def wait_closed(self) -> Optional[TransportError]:
+        """Wait until the connection ends; its error (None after a clean local close)."""
+        return await asyncio.shield(self._closed_fut)
+
+    # ---- writing ----
+
+    def write_record(self, rec: Record) -> None:
+        """Queue one record; it goes out with everything queued in this loop turn."""
+        if self.closed:
+            raise self._closed_error()
+        frame = encode_frame(rec)
+        self.stats["framesOut"] += 1
+        self._queue.append(frame)
+        self._queued += len(frame)
+        if self._queued >= FLUSH_BYTES:
+            self._flush()
+        elif not self._flush_scheduled:
+            self._flush_scheduled = True
+            self.loop.call_soon(self._flush)
+
+    def _flush(self) -> None:
+        self._flush_scheduled = False
+        if not self._queue or self._wtransport is None or self._wtransport.is_closing():
+            self._queue.clear()
+            self._queued = 0
+            return
+        data = self._queue[0] if len(self._queue) == 1 else b"".join(self._queue)
+        self._queue.clear()
+        self._queued = 0
+        self._wtransport.write(data)
+
+    async def drain(self) -> None:
+        """Wait while the OS pipe is full (the write transport paused us)."""
+        p = self._wproto
+        if p is None or not p.paused:
+            return
+        if self.closed:
+            raise self._closed_error()
+        if p.resumed is None or p.resumed.done():
+            p.resumed = self.loop.create_future()
+        await asyncio.shield(p.resumed)
+        if self.closed:
+            raise self._closed_error()
+
+    # ---- reading ----
+
+    def _on_data(self, data: bytes) -> None:
+        if self.closed:
+            return
+        try:
+            for body in self._decoder.feed(data):
+                if self.closed:
+                    return
+                self.stats["framesIn"] += 1
+                self._on_record(validate_record(decode_record(body)))
+        except ProtocolError as e:
+            self._protocol_error(e)
+
+    def _on_record(self, m: Record) -> None:
+        t = m["type"]
+        if not self._handshake.done():
+            if t != "Aid":
+                raise ProtocolError(f"handshake failed: the first frame was {t!r}, not 'Aid'", "handshake")
+            if m["version"] != PROTOCOL_VERSION:
+                raise ProtocolError(f"handshake failed: peer speaks protocol version {m['version']}, this side {PROTOCOL_VERSION}", "handshake")
+            mine, theirs = self.local["uuid"].encode(), m["uuid"].encode()
+            if mine == theirs:
+                raise ProtocolError("handshake failed: the peer has this side's own uuid", "handshake")
+            self._next_cid = 1 if mine < theirs else 2
+            self._peer_parity = 0 if mine < theirs else 1
+            self._handshake.set_result(m)
+            return
+        if t == "Ping":
+            self.stats["pings"] += 1
+            self.write_record({"type": "Pong", "seq": m["seq"]})
+            return
+        if t == "Pong":
+            return
+        if t == "Aid":
+            raise ProtocolError("protocol error: a second Aid after the handshake")
+        if t == "SpawnSpec":
+            if not self._spawn_spec.done():
+                self._spawn_spec.set_result(m)
+            return
+        cid = m.get("cid")
+        if t == "Error" and cid is None:
+            err = m["error"]
+            self._fail(TransportError("closed", f"the peer closed the connection after an error: {err['boxedType']}: {err['message']}"))
+            return
+        d = self._dialogs.get(cid)  # type: ignore[arg-type]
+        if d is not None:
+            d._deliver(m)
+            return
+        if cid % 2 != self._peer_parity or cid <= self._max_peer_cid or t != "Start":  # type: ignore[operator]
+            self.stats["lateDropped"] += 1
+            return
+        self._max_peer_cid = cid  # type: ignore[assignment]
+        d = Dialog(self, cid, False)  # type: ignore[arg-type]
+        self._dialogs[cid] = d  # type: ignore[index]
+        if self._on_dialog is not None:
+            self._on_dialog(d, m)
+        else:
+            self._incoming.append((d, m))
+
+    def _on_eof(self) -> None:
+        if self.closed:
+            return
+        if self._decoder.partial:
+            self._fail(TransportError("dropped", f"connection to {self.peer_name}: EOF in the middle of a frame"))
+        else:
+            self._fail(TransportError("closed", f"connection to {self.peer_name} closed by the peer (or the peer went away)"))
+
+    # ---- ending ----
+
+    def _protocol_error(self, e: ProtocolError) -> None:
+        """A bad frame: tell the peer why (best effort, `Error` with cid nil), close, fail every dialog."""
+        if self.closed:
+            return
+        try:
+            self.write_record({"type": "Error", "cid": None, "error": box_transport_error(str(e), self.local_uid)})
+            self._flush()
+        except Exception:
+            pass
+        self._end(TransportError(e.code, str(e)))
+
+    def _fail(self, err: TransportError) -> None:
+        if not self.closed:
+            self._end(err)
+
+    def close(self) -> None:
+        """Close gracefully: what is queued is flushed, then the pipes close; every dialog fails."""
+        if not self.closed:
+            self._end(None)
+
+    def _end(self, error: Optional[TransportError]) -> None:
+        self.closed = True
+        self.error = error
+        dialog_error = error or TransportError("closed", "connection closed locally")
+        if not self._handshake.done():
+            self._handshake.set_exception(dialog_error)
+        if not self._spawn_spec.done():
+            self._spawn_spec.set_exception(dialog_error)
+        for d in list(self._dialogs.values()):
+            d._fail(dialog_error)
+        self._dialogs.clear()
+        if self._wproto is not None and self._wproto.resumed is not None and not self._wproto.resumed.done():
+            self._wproto.resumed.set_result(None)
+        if self._queue and self._wtransport is not None and not self._wtransport.is_closing():
+            self._wtransport.write(b"".join(self._queue))
+        self._queue.clear()
+        for t in (self._wtransport, self._rtransport):
+            if t is not None and not t.is_closing():
+                t.close()
+        if not self._closed_fut.done():
+            self._closed_fut.set_result(error)
+
+    def _closed_error(self) -> TransportError:
+        return self.error or TransportError("closed", "connection is closed")
+
+
+async def open_pipe_connection(read_fd: int, write_fd: int, name: str, uuid: Optional[str] = None, *, handshake_timeout: float = 10.0) -> Connection:
+    """Open a connection over two pipe (or socket) fds, e.g. the parent's fds 3 and 4, and do the handshake."""
+    loop = asyncio.get_running_loop()
+    conn = Connection(name, uuid)
+    rproto, wproto = _Wire(conn), _Wire(conn)
+    wtransport, _ = await loop.connect_write_pipe(lambda: wproto, os.fdopen(write_fd, "wb", buffering=0, closefd=True))
+    rtransport, _ = await loop.connect_read_pipe(lambda: rproto, os.fdopen(read_fd, "rb", buffering=0, closefd=True))
+    await conn._attach(rtransport, wtransport, wproto, handshake_timeout)  # type: ignore[arg-type]
+    return conn
+
+
+async def open_socket_connection(sock: Any, name: str, uuid: Optional[str] = None, *, handshake_timeout: float = 10.0) -> Connection:
+    """Open a connection over a connected stream socket (tests, or peers reached over a socket)."""
+    loop = asyncio.get_running_loop()
+    conn = Connection(name, uuid)
+    proto = _Wire(conn)
+    transport, _ = await loop.create_connection(lambda: proto, sock=sock)
+    await conn._attach(transport, transport, proto, handshake_timeout)  # type: ignore[arg-type]
+    return conn

@@ -1,0 +1,124 @@
+"""The RPC server: one task per `Start` from the peer, each cancellable by `Cancel`.
+
+`async def` functions are awaited, plain `def` ones run in the default thread
+executor (so they never block the loop), `@context` functions get a `Context`.
+Outcomes, as the protocol says:
+
+- returns `v`            -> `Return v`
+- raises `E`             -> `Error` boxing `E` with its Python traceback
+- `Cancel` from the peer -> `task.cancel()`; once the task ended (its `finally`
+  blocks ran) `CancelAck ok` then `Error ContextCancelled` naming the canceller
+  (or `Return` if it swallowed the cancel and returned)
+- the task cancels itself (`ctx.cancel()`, `task.cancel()`, `raise CancelledError`)
+  -> `Error ContextCancelled` whose canceller is this actor
+"""
+from __future__ import annotations
+
+import asyncio
+import functools
+import inspect
+import traceback
+from typing import TYPE_CHECKING, Any, Optional
+
+from .codec import unpack
+from .connection import Dialog
+from .contexts import Context
+from .errors import MsgTypeError, TransportError, box_cancelled, box_error
+from .messages import Record
+
+if TYPE_CHECKING:
+    from .actor import Actor
+
+#: The runtime's own namespace (`ready`, `cancel`), as on the Node side (RUNTIME_NS).
+SELF_NS = "furrow:runtime"
+
+
+class RpcServer:
+    """Serves the dialogs the peer opens on the actor's connection."""
+
+    def __init__(self, actor: "Actor") -> None:
+        self.actor = actor
+        self.tasks: dict[int, asyncio.Task[None]] = {}
+
+    def on_dialog(self, d: Dialog, start: Record) -> None:
+        """Called by the connection's reader for each new dialog (its first record is `Start`)."""
+        a = self.actor
+        ctx = Context("callee", d, a.uid, a.conn.peer_uid, f"{start['ns']}:{start['func']}")
+        d.handler = ctx
+        task = a.spawn(self._serve(ctx, start), name=f"furrow:{ctx.target}#{d.cid}")
+        ctx._task = task
+        self.tasks[d.cid] = task
+        task.add_done_callback(lambda _t, cid=d.cid: self.tasks.pop(cid, None))
+
+    async def _serve(self, ctx: Context, start: Record) -> None:
+        d = ctx._dialog
+        try:
+            try:
+                args = unpack(start["pld"])
+                if not isinstance(args, list):
+                    raise MsgTypeError(f"Start on dialog {d.cid}: arguments must be an array")
+            except MsgTypeError as e:
+                self._send(d, {"type": "Error", "error": box_error(e, self.actor.uid)})
+                return
+            except Exception as e:
+                err = MsgTypeError(f"Start on dialog {d.cid}: the arguments do not decode: {e}")
+                self._send(d, {"type": "Error", "error": box_error(err, self.actor.uid)})
+                return
+            await self._run(ctx, start["ns"], start["func"], args)
+        finally:
+            d.close()
+
+    async def _run(self, ctx: Context, ns: str, func: str, args: list[Any]) -> None:
+        d = ctx._dialog
+        a = self.actor
+        try:
+            if ns == SELF_NS:
+                result = await a._self_call(func, args, ctx)
+            else:
+                fn, kind = a.modules.lookup(ns, func)
+                if kind == "context":
+                    self._send(d, {"type": "StartAck", "functype": "context"})
+                    result = await fn(ctx, *args)
+                elif kind == "asyncfunc":
+                    result = await fn(*args)
+                elif kind == "sync":
+                    loop = asyncio.get_running_loop()
+                    result = await loop.run_in_executor(None, functools.partial(fn, *args))
+                    if inspect.isawaitable(result):
+                        result = await result
+                else:
+                    raise TypeError(f"{ns}:{func} is an async generator: use a @context function with a stream instead")
+        except asyncio.CancelledError as e:
+            if ctx._remote_cancel is not None:
+                canceller, reason = ctx._remote_cancel
+                self._send(d, {"type": "CancelAck", "ok": True})
+            elif ctx._error is not None:
+                return  # the opener failed or the connection dropped: it is not listening
+            elif a.cancel_requested_by is not None:
+                canceller, reason = a.cancel_requested_by, "actor cancelled"
+            else:
+                canceller = a.uid
+                reason = "the task cancelled itself" + (f": {e.args[0]}" if e.args and e.args[0] and not ctx._interrupted else "")
+            stack = "".join(traceback.format_exception(type(e), e, e.__traceback__))
+            self._send(d, {"type": "Error", "error": box_cancelled(a.uid, canceller, reason, stack)})
+            return
+        except Exception as e:
+            if ctx._remote_cancel is not None:
+                self._send(d, {"type": "CancelAck", "ok": True})
+            self._send(d, {"type": "Error", "error": box_error(e, a.uid)})
+            return
+        if ctx._remote_cancel is not None:
+            self._send(d, {"type": "CancelAck", "ok": True})
+        try:
+            await d.send_value("Return", result)
+        except MsgTypeError as e:
+            self._send(d, {"type": "Error", "error": box_error(e, a.uid)})
+        except TransportError:
+            pass
+
+    @staticmethod
+    def _send(d: Dialog, rec: Record) -> None:
+        try:
+            d.send_nowait(rec)
+        except TransportError:
+            pass
