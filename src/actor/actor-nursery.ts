@@ -1,0 +1,202 @@
+// Actor nurseries: spawn child actors and supervise them one-cancels-all. A child
+// that fails (a `runInActor` error, an unexpected death) cancels the nursery: its
+// body and every other child, which are torn down in parallel (cancel request,
+// grace, SIGTERM, SIGKILL). When the body ends, the nursery waits for the
+// `runInActor` results, then tears the remaining (daemon) actors down.
+import { ErrorGroup, Event, cancellable, isCancelled, openNursery, withCancelScope, type Nursery } from '../core/index.ts';
+import { ActorDiedError } from './errors.ts';
+import { nameOf } from './modules.ts';
+import type { Portal } from './portal.ts';
+import { acquireActor, type RootOptions } from './root.ts';
+import type { Actor } from './runtime.ts';
+import { spawnChild, type ChildActor, type StartActorOptions } from './spawn/spawn.ts';
+import { teardown, type TeardownOptions } from './supervise.ts';
+
+/** Options of {@link openActorNursery}. */
+export interface ActorNurseryOptions extends RootOptions, TeardownOptions {}
+
+type AnyFn = (...args: any[]) => any;
+
+interface Supervised {
+  child: ChildActor;
+  stopRequested: boolean;
+  stop: Event;
+  gone: Event;
+}
+
+/** The handle an actor nursery's body gets. See {@link openActorNursery}. */
+export class ActorNursery {
+  /** the actor this nursery runs in */
+  readonly actor: Actor;
+  #n!: Nursery;
+  #opts: ActorNurseryOptions;
+  #children = new Set<Supervised>();
+  #errors: unknown[] = [];
+  #pendingResults = 0;
+  #resultsDone = new Event();
+
+  /** @internal */
+  constructor(actor: Actor, opts: ActorNurseryOptions) {
+    this.actor = actor;
+    this.#opts = opts;
+  }
+
+  /** Portals of the children still running. */
+  get portals(): Portal[] {
+    return [...this.#children].map((s) => s.child.portal);
+  }
+
+  /**
+   * Start a daemon actor named `name` serving the exports of `enableModules`, and
+   * return a portal to it once it is ready. It runs until `portal.cancelActor()`,
+   * `an.cancel()`, or the end of the nursery.
+   */
+  async startActor(name: string, opts: StartActorOptions = {}): Promise<Portal> {
+    const child = await spawnChild(this.actor, name, opts);
+    const s: Supervised = { child, stopRequested: false, stop: new Event(), gone: new Event() };
+    this.#children.add(s);
+    child.portal._stop = () => this.#stopChild(s);
+    this.#n.startSoon(() => this.#guard(() => this.#supervise(s)), `supervise ${name}`);
+    return child.portal;
+  }
+
+  /**
+   * Start an actor that runs `fn(...args)` once and then exits. `fn` must be
+   * exported by one of `opts.enableModules` (or named `'module:function'`). Its
+   * error cancels the nursery at once; `portal.result()` gives the value.
+   */
+  async runInActor<F extends AnyFn>(
+    fn: F | string,
+    args: Parameters<F> | unknown[],
+    opts: StartActorOptions & { name?: string } = {},
+  ): Promise<Portal> {
+    const name = opts.name ?? (typeof fn === 'string' ? fn.slice(fn.lastIndexOf(':') + 1) : fn.name || 'worker');
+    const portal = await this.startActor(name, opts);
+    if (typeof fn !== 'string' && !nameOf(fn)) {
+      await portal.cancelActor();
+      throw new TypeError(`function '${fn.name}' is not exported by any of the enabled modules of '${name}': ${(opts.enableModules ?? []).join(', ') || 'none'}`);
+    }
+    let settle!: { ok: (v: unknown) => void; fail: (e: unknown) => void };
+    portal._result = new Promise((ok, fail) => (settle = { ok, fail }));
+    portal._result.catch(() => {});
+    this.#pendingResults++;
+    this.#n.startSoon(
+      () =>
+        this.#guard(async () => {
+          try {
+            settle.ok(await portal.run(fn as AnyFn, ...(args as unknown[])));
+          } catch (err) {
+            settle.fail(err);
+            throw err;
+          } finally {
+            if (--this.#pendingResults === 0) this.#resultsDone.set();
+          }
+          await portal.cancelActor();
+        }),
+      `runInActor ${name}`,
+    );
+    return portal;
+  }
+
+  /** Tear down every child of this nursery now (in parallel) and wait until they are gone. */
+  async cancel(): Promise<void> {
+    await Promise.all([...this.#children].map((s) => this.#stopChild(s)));
+  }
+
+  /** @internal */
+  _attach(n: Nursery): void {
+    this.#n = n;
+  }
+
+  /** @internal Wait for the runInActor results. */
+  async _waitResults(): Promise<void> {
+    while (this.#pendingResults > 0) {
+      const ev = this.#resultsDone;
+      await ev.wait();
+      if (this.#resultsDone === ev) this.#resultsDone = new Event();
+    }
+  }
+
+  /** @internal The errors the children raised, each once. */
+  get _errors(): unknown[] {
+    return this.#errors;
+  }
+
+  async #stopChild(s: Supervised): Promise<void> {
+    s.stopRequested = true;
+    s.stop.set();
+    await s.gone.wait();
+  }
+
+  async #supervise(s: Supervised): Promise<void> {
+    const { child } = s;
+    try {
+      await cancellable(Promise.race([s.stop.wait(), child.process.exited, child.conn.waitClosed()]));
+    } finally {
+      await withCancelScope({ shield: true }, () => teardown(child, this.#opts));
+      this.#children.delete(s);
+      s.gone.set();
+    }
+    const e = child.exit;
+    if (!s.stopRequested && e && (e.code !== 0 || e.signal !== null)) {
+      throw new ActorDiedError(child.portal.uid, e.code, e.signal);
+    }
+  }
+
+  async #guard(fn: () => Promise<void>): Promise<void> {
+    try {
+      await fn();
+    } catch (err) {
+      if (isCancelled(err) && this.#n.cancelScope.isCancelled) return;
+      if (!this.#errors.includes(err)) this.#errors.push(err);
+      this.#n.cancel(err);
+    }
+  }
+}
+
+/**
+ * Open an actor nursery: run `body(an)`, in which `an.startActor` and
+ * `an.runInActor` spawn child actors, and return once every child is gone. The
+ * first failure (the body's, or a child's) cancels the body and every child;
+ * the failures are then thrown (one as itself, several as an `ErrorGroup`). The
+ * first actor nursery of a process starts the root actor (and its registrar).
+ */
+export async function openActorNursery<T>(
+  body: (an: ActorNursery) => Promise<T> | T,
+  opts: ActorNurseryOptions = {},
+): Promise<T | undefined> {
+  const { actor, release } = await acquireActor(opts);
+  const an = new ActorNursery(actor, opts);
+  let value: T | undefined;
+  let failure: { err: unknown } | undefined;
+  try {
+    value = await openNursery(
+      async (n) => {
+        an._attach(n);
+        const unhook = actor._onCancel(() => n.cancel(actor.cancelReason ?? 'actor cancelled'));
+        try {
+          const v = await body(an);
+          await an._waitResults();
+          await an.cancel();
+          return v;
+        } finally {
+          unhook();
+        }
+      },
+      { name: 'actor nursery', cancelGraceMs: Infinity },
+    );
+  } catch (err) {
+    failure = { err };
+  } finally {
+    await release();
+  }
+  const errors = [...an._errors];
+  if (failure) {
+    if (!isCancelled(failure.err)) {
+      if (!errors.includes(failure.err)) errors.push(failure.err);
+    } else if (errors.length === 0) throw failure.err;
+  }
+  if (errors.length === 1) throw errors[0];
+  if (errors.length > 1) throw new ErrorGroup(errors, `${errors.length} errors in the actor nursery of '${actor.name}'`);
+  return value;
+}

@@ -1,0 +1,23 @@
+// The actor layer's public surface: actor nurseries, portals, contexts, streams,
+// spawn backends, discovery and the errors.
+import { forkBackend } from './spawn/fork.ts';
+import { threadBackend } from './spawn/thread.ts';
+import { registerSpawnBackend } from './spawn/backend.ts';
+
+registerSpawnBackend('fork', forkBackend);
+registerSpawnBackend('thread', threadBackend);
+
+export { openActorNursery, ActorNursery, type ActorNurseryOptions } from './actor-nursery.ts';
+export { Portal, RUNTIME_NS, type OpenContextOptions } from './portal.ts';
+export { Context } from './context.ts';
+export { MsgStream, type StreamOptions } from './stream.ts';
+export { context, isContextFn, normalizeModule, type ContextFn } from './modules.ts';
+export { currentActor, Actor } from './runtime.ts';
+export { registerErrorClass, boxError, unboxError } from './box.ts';
+export { ModuleNotEnabledError } from './rpc.ts';
+export { RemoteActorError, ContextCancelled, StreamOverrun, ActorDiedError, TransportError, MsgTypeError } from './errors.ts';
+export { registerSpawnBackend, getSpawnBackend, type SpawnBackend, type SpawnRequest, type SpawnedChild, type ChildExit } from './spawn/backend.ts';
+export type { StartActorOptions } from './spawn/spawn.ts';
+export type { TeardownOptions } from './supervise.ts';
+export type { RootOptions } from './root.ts';
+export type { RegistryEntry } from './registry.ts';

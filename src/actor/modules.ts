@@ -1,0 +1,85 @@
+// Enabled modules: how a function becomes callable in another actor. Module
+// specifiers are normalised (absolute paths and relative ones, resolved against
+// the cwd, become file URLs; file URLs stay; anything else, e.g. a bare package
+// name or a Python module, is kept as it is). Loading a module records, for each
+// exported function, its `(module, export name)` pair: that is how
+// `Portal.run(fn)` names a function passed as a value.
+import { isAbsolute, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { Context } from './context.ts';
+
+/** The mark `context()` puts on a function. */
+const CONTEXT = Symbol.for('furrow.context');
+
+/** A function marked by {@link context}: called with a `Context` first. */
+export type ContextFn<A extends unknown[] = any[], R = unknown> = ((ctx: Context, ...args: A) => Promise<R>) & {
+  readonly [CONTEXT]: true;
+};
+
+/**
+ * Mark `fn` as a context function: opened from another actor with
+ * `portal.openContext(fn, args, body)`, it gets a `Context` first (`started`,
+ * `openStream`, `cancel`). Export the result from an enabled module.
+ */
+export function context<A extends unknown[], R>(fn: (ctx: Context, ...args: A) => Promise<R>): ContextFn<A, R> {
+  Object.defineProperty(fn, CONTEXT, { value: true });
+  return fn as ContextFn<A, R>;
+}
+
+/** True if `fn` was marked by {@link context}. */
+export function isContextFn(fn: unknown): boolean {
+  return typeof fn === 'function' && (fn as { [CONTEXT]?: boolean })[CONTEXT] === true;
+}
+
+/**
+ * Normalise a module specifier: an absolute path or a relative one (`./`, `../`,
+ * resolved against `process.cwd()`) becomes a `file:` URL; a `file:` URL stays;
+ * anything else (a bare package name, a Python dotted module) is kept.
+ */
+export function normalizeModule(spec: string): string {
+  if (spec.startsWith('file:')) return new URL(spec).href;
+  if (isAbsolute(spec) || spec.startsWith('./') || spec.startsWith('../')) return pathToFileURL(resolve(spec)).href;
+  return spec;
+}
+
+/** The `(module, export)` names of functions in loaded modules. */
+const names = new WeakMap<Function, { ns: string; func: string }>();
+/** Loaded modules by normalised specifier. */
+const loaded = new Map<string, Promise<Record<string, unknown>>>();
+
+/**
+ * Import a normalised module (once per actor) and record the names of its exported
+ * functions. Rejects with the module's own import error.
+ */
+export function loadModule(ns: string): Promise<Record<string, unknown>> {
+  let p = loaded.get(ns);
+  if (p === undefined) {
+    p = (async () => {
+      const mod = (await import(ns.startsWith('file:') ? fileURLToPath(ns) : ns)) as Record<string, unknown>;
+      for (const [func, value] of Object.entries(mod)) {
+        if (typeof value === 'function' && !names.has(value)) names.set(value, { ns, func });
+      }
+      return mod;
+    })();
+    loaded.set(ns, p);
+    p.catch(() => loaded.delete(ns));
+  }
+  return p;
+}
+
+/** The `(module, export)` pair of a function exported by a loaded module, if any. */
+export function nameOf(fn: Function): { ns: string; func: string } | undefined {
+  return names.get(fn);
+}
+
+/**
+ * Parse `'module:fn'` (the last `:` separates, so `file:///a.ts:fn` works) or
+ * `'pkg.mod:fn'` into a normalised pair.
+ */
+export function parseTarget(target: string): { ns: string; func: string } {
+  const i = target.lastIndexOf(':');
+  if (i <= 0 || i === target.length - 1 || /^[a-z]+$/i.test(target.slice(0, i))) {
+    throw new TypeError(`'${target}' is not a 'module:function' name`);
+  }
+  return { ns: normalizeModule(target.slice(0, i)), func: target.slice(i + 1) };
+}

@@ -1,0 +1,237 @@
+// Portal: a handle for calling into another actor over a connection. `run` calls
+// a function exported by one of the actor's enabled modules and returns its
+// result (types follow the function); `openContext` opens a context with a
+// `context()` function; `cancelActor` asks the whole actor to stop.
+import { CancelScope, cancellable, isCancelled, moveOnAfter, withCancelScope } from '../core/index.ts';
+import type { Address, Connection, Dialog, Uid } from '../ipc/index.ts';
+import { unboxError } from './box.ts';
+import { Context, startPump } from './context.ts';
+import { ContextCancelled } from './errors.ts';
+import { nameOf, normalizeModule, parseTarget, type ContextFn } from './modules.ts';
+
+/** The namespace of the runtime's own functions (cancel, ready, registry). */
+export const RUNTIME_NS = 'furrow:runtime';
+
+/** How long an opener waits for a callee to acknowledge a cancel before giving up on it (ms). */
+export const DEFAULT_CANCEL_WAIT_MS = 3000;
+
+type AnyFn = (...args: any[]) => any;
+
+/** Options of `Portal.openContext`. */
+export interface OpenContextOptions {
+  /** how long to wait for the callee to stop after a cancel or an error here (default 3000 ms) */
+  cancelWaitMs?: number;
+}
+
+/** A handle to call into another actor. Made by `startActor`, `runInActor`, `findActor`. */
+export class Portal {
+  /** the connection to the actor */
+  readonly conn: Connection;
+  /** @internal how `cancelActor` tears the actor down, if this actor is our child */
+  _stop: (() => Promise<void>) | undefined;
+  /** @internal the one-shot result of `runInActor` */
+  _result: Promise<unknown> | undefined;
+  /** the actor's listening address, if known */
+  addr: Address | null;
+  /** the actor's OS pid (for a thread actor: the pid of its process) */
+  pid: number;
+
+  /** @internal */
+  constructor(conn: Connection, addr: Address | null = null) {
+    this.conn = conn;
+    this.addr = addr;
+    this.pid = conn.peer.pid;
+  }
+
+  /** The actor's `[name, uuid]`. */
+  get uid(): Uid {
+    return this.conn.peerUid;
+  }
+
+  /** The actor's name. */
+  get name(): string {
+    return this.conn.peer.name;
+  }
+
+  /**
+   * Call `fn(...args)` in the actor and return its result. `fn` is the function
+   * itself (imported from a module the actor has enabled: arguments and result are
+   * type-checked) or a `'module:function'` name. Remote errors are thrown as
+   * `RemoteActorError` (or a registered class); if this task is cancelled meanwhile,
+   * the remote call is cancelled too and waited for.
+   */
+  run<F extends AnyFn>(fn: F, ...args: Parameters<F>): Promise<Awaited<ReturnType<F>>>;
+  run(target: string, ...args: unknown[]): Promise<unknown>;
+  run(fn: AnyFn | string, ...args: unknown[]): Promise<unknown> {
+    try {
+      const { ns, func } = resolveTarget(fn, this.name);
+      return this.runFromNs(ns, func, ...args);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** Call the function exported as `func` by the enabled module `ns`. See {@link Portal.run}. */
+  async runFromNs(ns: string, func: string, ...args: unknown[]): Promise<unknown> {
+    if (ns !== RUNTIME_NS) ns = normalizeModule(ns);
+    const dialog = this.conn.openDialog();
+    let finished = true;
+    try {
+      await dialog.send({ type: 'Start', ns, func, value: args });
+      finished = false;
+      for (;;) {
+        const m = await dialog.receive();
+        if (m.type === 'Return') {
+          finished = true;
+          return m.value;
+        }
+        if (m.type === 'Error') {
+          finished = true;
+          throw unboxError(m.error);
+        }
+        if (m.type === 'StartAck' && m.functype === 'context') {
+          throw new TypeError(`${ns}:${func} is a context function: open it with portal.openContext(), not run()`);
+        }
+      }
+    } catch (err) {
+      if (!finished && dialog.error === null) {
+        // cancelled or failed here while the callee runs: stop it, and prefer its own error
+        const remote = await stopCall(dialog, this.conn.localUid, err);
+        if (remote) throw remote;
+      }
+      throw err;
+    } finally {
+      dialog.close();
+    }
+  }
+
+  /**
+   * Open a context with the `context()` function `fn` in the actor: the callee runs
+   * `fn(ctx, ...args)`; once it calls `ctx.started(first)`, `body(ctx, first)` runs
+   * here. Returns the body's value after the callee returned. A callee error
+   * interrupts the body at once and is thrown here; a body error or cancellation
+   * cancels the callee (and waits for it). `ctx.cancel()` in the body is absorbed:
+   * the call returns `undefined`.
+   */
+  openContext<A extends unknown[], R, V>(
+    fn: ContextFn<A, R> | string,
+    args: A,
+    body: (ctx: Context<R>, first: any) => Promise<V> | V,
+    opts: OpenContextOptions = {},
+  ): Promise<V | undefined> {
+    let target: { ns: string; func: string };
+    try {
+      target = resolveTarget(fn, this.name);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const { ns, func } = target;
+    return openContextOn(this.conn, ns, func, args, body as (ctx: Context, first: unknown) => Promise<V> | V, opts.cancelWaitMs ?? DEFAULT_CANCEL_WAIT_MS);
+  }
+
+  /**
+   * Ask the actor to cancel everything it runs and exit. For a child of this actor,
+   * resolves once it has exited (escalating to SIGTERM / SIGKILL if it does not
+   * answer); for any other actor, once it acknowledged and closed the connection
+   * (bounded by `waitMs`, default 3000). Returns whether it acknowledged.
+   */
+  async cancelActor(opts: { waitMs?: number } = {}): Promise<boolean> {
+    if (this._stop) {
+      await this._stop();
+      return true;
+    }
+    const waitMs = opts.waitMs ?? DEFAULT_CANCEL_WAIT_MS;
+    if (this.conn.closed) return false;
+    const acked = await withCancelScope({ shield: true }, () => moveOnAfter(waitMs, () => this.runFromNs(RUNTIME_NS, 'cancel').catch(() => false)));
+    await withCancelScope({ shield: true }, () => moveOnAfter(waitMs, () => this.conn.waitClosed()));
+    return acked === true;
+  }
+
+  /** For a portal from `runInActor`: the function's result (its error is thrown). A checkpoint. */
+  async result(): Promise<unknown> {
+    if (!this._result) throw new Error(`actor '${this.name}' was not started with runInActor: it has no result`);
+    return cancellable(this._result);
+  }
+}
+
+function resolveTarget(fn: AnyFn | string, actorName: string): { ns: string; func: string } {
+  if (typeof fn === 'string') return parseTarget(fn);
+  const name = nameOf(fn);
+  if (!name) {
+    throw new TypeError(
+      `function '${fn.name || '(anonymous)'}' is not exported by any module loaded as enabled here: ` +
+        `export it from a module in actor '${actorName}'s enableModules (or call it by 'module:name')`,
+    );
+  }
+  return name;
+}
+
+/** Cancel a running call and wait for its end; returns the callee's own error if it failed meanwhile. */
+async function stopCall(d: Dialog, self: Uid, err: unknown): Promise<Error | undefined> {
+  try {
+    await d.send({ type: 'Cancel', canceller: self, reason: isCancelled(err) ? 'caller cancelled' : 'caller failed' });
+  } catch {
+    return undefined;
+  }
+  let remote: Error | undefined;
+  await withCancelScope({ shield: true }, (scope) =>
+    moveOnAfter(DEFAULT_CANCEL_WAIT_MS, async () => {
+      void scope;
+      for (;;) {
+        const m = await d.receive();
+        if (m.type === 'Return') return;
+        if (m.type === 'Error') {
+          const e = unboxError(m.error);
+          if (!(e instanceof ContextCancelled)) remote = e;
+          return;
+        }
+      }
+    }).catch(() => undefined),
+  );
+  return remote;
+}
+
+/** @internal The opener's side of a context over `conn`. */
+export async function openContextOn<V>(
+  conn: Connection,
+  ns: string,
+  func: string,
+  args: unknown[],
+  body: (ctx: Context, first: unknown) => Promise<V> | V,
+  cancelWaitMs: number,
+): Promise<V | undefined> {
+  const dialog = conn.openDialog();
+  const ctx = new Context('opener', dialog, conn.localUid, conn.peerUid, `${ns}:${func}`);
+  const stopPump = startPump(ctx);
+  let value: V | undefined;
+  let sent = false;
+  try {
+    try {
+      await dialog.send({ type: 'Start', ns, func, value: args });
+      sent = true;
+      await ctx._waitFor(() => ctx._first !== undefined || ctx.done || (ctx.functype !== null && ctx.functype !== 'context'));
+      if (ctx._error) throw ctx._error;
+      if (ctx._first === undefined) throw new TypeError(`${ns}:${func} is not a context function (mark it with context()): use portal.run() for it`);
+      const bodyScope = new CancelScope();
+      ctx._interrupt = bodyScope;
+      value = await withCancelScope(bodyScope, () => body(ctx, ctx._first!.value));
+      if (!ctx._error && !ctx._cancelRequested) await ctx._waitFor(() => ctx.done);
+      if (ctx._cancelRequested) await ctx._stopRemote(cancelWaitMs);
+    } catch (err) {
+      if (sent) await ctx._stopRemote(cancelWaitMs);
+      const remote = ctx._error;
+      if (isCancelled(err) && remote && !(remote instanceof ContextCancelled)) throw remote;
+      throw err;
+    }
+  } finally {
+    await stopPump();
+    dialog.close();
+  }
+  const e = ctx._error as Error | undefined;
+  if (e) {
+    const absorbed = ctx._cancelRequested && e instanceof ContextCancelled && e.canceller?.[1] === ctx.self[1];
+    if (absorbed) return undefined;
+    throw e;
+  }
+  return ctx._cancelRequested ? undefined : value;
+}

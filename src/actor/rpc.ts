@@ -1,0 +1,87 @@
+// The callee side of a dialog: find the function a `Start` names (only exports of
+// enabled modules, or the runtime's own namespace), run it in its own cancel
+// scope, and answer with `Return` or a boxed `Error`. A `Cancel` record cancels
+// the task at once (the connection's reader hands it over directly); the answer is
+// then a `ContextCancelled` naming whoever asked.
+import { CancelScope, isCancelled, withCancelScope } from '../core/index.ts';
+import type { BoxedError, Connection, Dialog, Uid } from '../ipc/index.ts';
+import { MsgTypeError } from '../ipc/index.ts';
+import { boxCancelled, boxError } from './box.ts';
+import { Context, startPump } from './context.ts';
+import { isContextFn } from './modules.ts';
+import type { Actor } from './runtime.ts';
+
+/** A running RPC task, as the actor tracks it (to cancel it with a canceller). */
+export interface RpcTask {
+  conn: Connection;
+  /** cancel it on behalf of `canceller` */
+  cancel(canceller: Uid, reason: string): void;
+}
+
+/** The error a `Start` for a function that cannot be called gets. */
+export class ModuleNotEnabledError extends Error {
+  override name = 'ModuleNotEnabledError';
+}
+
+/** Serve one dialog the peer opened on `conn`. Never throws. */
+export async function serveDialog(actor: Actor, conn: Connection, dialog: Dialog): Promise<void> {
+  let start;
+  try {
+    start = await dialog.receive();
+  } catch {
+    dialog.close();
+    return;
+  }
+  if (start.type !== 'Start') {
+    dialog.close();
+    return;
+  }
+  const self = actor.uid;
+  const reply = (msg: { type: 'Return'; value: unknown } | { type: 'Error'; error: BoxedError }): void => {
+    dialog.send(msg).catch((e) => {
+      if (e instanceof MsgTypeError && msg.type === 'Return') dialog.send({ type: 'Error', error: boxError(e, self) }).catch(() => {});
+    });
+  };
+  let fn: (...args: unknown[]) => unknown;
+  try {
+    fn = actor.resolve(start.ns, start.func, conn);
+  } catch (err) {
+    reply({ type: 'Error', error: boxError(err, self) });
+    dialog.close();
+    return;
+  }
+  const isCtx = isContextFn(fn);
+  dialog.send({ type: 'StartAck', functype: isCtx ? 'context' : 'asyncfunc' }).catch(() => {});
+  const scope = new CancelScope();
+  let canceller: Uid | null = null;
+  let reason = 'cancelled';
+  const task: RpcTask = {
+    conn,
+    cancel(by, why) {
+      canceller ??= by;
+      reason = why;
+      scope.cancel(why);
+    },
+  };
+  dialog.onCancel = (m) => task.cancel(m.canceller, m.reason ?? 'cancel requested');
+  const target = `${start.ns}:${start.func}`;
+  const ctx = isCtx ? new Context('callee', dialog, self, conn.peerUid, target) : undefined;
+  const stopPump = ctx ? startPump(ctx) : undefined;
+  if (ctx) ctx._interrupt = scope;
+  actor._tasks.add(task);
+  const args = start.value;
+  try {
+    const result = await withCancelScope(scope, () => (ctx ? fn(ctx, ...args) : fn(...args)));
+    if (!scope.cancelledCaught) reply({ type: 'Return', value: result });
+    else if (ctx?._error && !ctx._peerFailed) reply({ type: 'Error', error: boxError(ctx._error, self) });
+    else if (ctx?._cancelRequested && canceller === null) reply({ type: 'Error', error: boxCancelled(self, self, 'the callee cancelled its own context') });
+    else reply({ type: 'Error', error: boxCancelled(self, canceller ?? conn.peerUid, reason) });
+  } catch (err) {
+    if (isCancelled(err)) reply({ type: 'Error', error: boxCancelled(self, actor.cancelledBy ?? self, actor.cancelReason ?? err) });
+    else reply({ type: 'Error', error: boxError(err, self) });
+  } finally {
+    actor._tasks.delete(task);
+    await stopPump?.();
+    dialog.close();
+  }
+}

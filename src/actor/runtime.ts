@@ -1,0 +1,304 @@
+// The actor: one per process (or worker thread). It listens on a Unix socket,
+// keeps its connections (parent, children, peers), serves every dialog they open
+// (the RPC server: only exports of enabled modules, plus the runtime's own
+// namespace), hosts the registrar when it is the root, and cancels everything it
+// runs when asked to (`cancelActor`) or when its parent goes away.
+import { randomUUID } from 'node:crypto';
+import { threadId } from 'node:worker_threads';
+import { openNursery, type Nursery } from '../core/index.ts';
+import { connectUds, listenUds, openConnection, type Address, type Connection, type Transport, type Uid } from '../ipc/index.ts';
+import { loadModule } from './modules.ts';
+import { Portal, RUNTIME_NS } from './portal.ts';
+import { Registrar, type RegistryEntry } from './registry.ts';
+import { ModuleNotEnabledError, serveDialog, type RpcTask } from './rpc.ts';
+
+/** Options of an actor's runtime. */
+export interface ActorInit {
+  name: string;
+  uuid?: string;
+  isRoot: boolean;
+  parentUid?: Uid | null;
+  registryAddr?: Address | null;
+  /** free-form settings handed down from the parent */
+  runtimeVars?: Record<string, unknown>;
+}
+
+/** Connection options shared by every actor link: no heartbeat (a busy actor is not a dead one; exits and EOFs are seen at once). */
+export const LINK_OPTIONS = { heartbeatMs: 0 } as const;
+
+let current: Actor | undefined;
+
+/** The actor this code runs in. Throws outside any actor (open an actor nursery first). */
+export function currentActor(): Actor {
+  if (!current) throw new Error('no actor runtime here: call this inside openActorNursery() or in an actor');
+  return current;
+}
+
+/** @internal Forget `actor` as the current one (the root stopped). */
+export function _clearCurrent(actor: Actor): void {
+  if (current === actor) current = undefined;
+}
+
+/** @internal The current actor, if any. */
+export function maybeCurrentActor(): Actor | undefined {
+  return current;
+}
+
+type RuntimeFn = (actor: Actor, conn: Connection, ...args: any[]) => unknown;
+
+/** The runtime's own functions, called over `furrow:runtime`. */
+const runtimeFns: Record<string, RuntimeFn> = {
+  ready: (a) => {
+    if (a.loadError) throw a.loadError.err;
+    return readyInfo(a);
+  },
+  cancel: (a, conn) => {
+    setImmediate(() => a.cancel(conn.peerUid, `cancelActor() from '${conn.peer.name}'`));
+    return true;
+  },
+  register: (a, conn, uid: Uid, addr: Address) => a._registrar().register(uid, addr, conn),
+  unregister: (a, _c, uuid: string) => a._registrar().unregister(uuid),
+  find: (a, _c, name: string) => a._registrar().find(name),
+  list: (a) => a._registrar().list(),
+  waitFor: (a, _c, name: string) => a._registrar().waitFor(name),
+};
+
+/** An actor: this process's (or thread's) place in the tree. See {@link currentActor}. */
+export class Actor {
+  readonly name: string;
+  readonly uuid: string;
+  readonly isRoot: boolean;
+  /** the parent's uid (null in the root) */
+  readonly parentUid: Uid | null;
+  /** where the registrar is (null in the root, which hosts it) */
+  readonly registryAddr: Address | null;
+  readonly runtimeVars: Record<string, unknown>;
+  /** where this actor listens (set once it runs) */
+  addr!: Address;
+  /** the registrar's table, in the root */
+  readonly registrar: Registrar | undefined;
+  /** the link to the parent (in a child) */
+  parentConn: Connection | null = null;
+  /** who cancelled this actor, once it is cancelled */
+  cancelledBy: Uid | null = null;
+  cancelReason: string | null = null;
+  /** OS pids of child processes still running (killed outright if this process is told to die) */
+  readonly childPids = new Set<number>();
+  /** a failure while loading the enabled modules (a child answers `ready` with it) */
+  loadError: { err: unknown } | null = null;
+  /** @internal */ _tasks = new Set<RpcTask>();
+  #enabled = new Map<string, Record<string, unknown>>();
+  #service: Nursery | undefined;
+  #conns = new Set<Connection>();
+  #pending = new Map<string, (c: Connection) => void>();
+  #peers = new Map<string, Promise<Connection>>();
+  #onCancel: (() => void)[] = [];
+
+  constructor(init: ActorInit) {
+    this.name = init.name;
+    this.uuid = init.uuid ?? randomUUID();
+    this.isRoot = init.isRoot;
+    this.parentUid = init.parentUid ?? null;
+    this.registryAddr = init.registryAddr ?? null;
+    this.runtimeVars = init.runtimeVars ?? {};
+    this.registrar = init.isRoot ? new Registrar() : undefined;
+  }
+
+  /** `[name, uuid]`. */
+  get uid(): Uid {
+    return [this.name, this.uuid];
+  }
+
+  /** This actor's OS pid. */
+  get pid(): number {
+    return process.pid;
+  }
+
+  /** The modules whose exports this actor serves. */
+  get enabledModules(): string[] {
+    return [...this.#enabled.keys()];
+  }
+
+  /** True once this actor was cancelled. */
+  get cancelled(): boolean {
+    return this.cancelledBy !== null;
+  }
+
+  /** Import a (normalised) module and serve its exports. Rejects with its import error. */
+  async enable(ns: string): Promise<void> {
+    this.#enabled.set(ns, await loadModule(ns));
+  }
+
+  /**
+   * Run the actor: listen, serve, run `main`, then cancel what still runs and close
+   * every connection. `main` ends the actor by returning; `cancel()` makes it end.
+   */
+  async run(main: () => Promise<void>): Promise<void> {
+    current = this;
+    const listener = await listenUds({ name: this.name });
+    this.addr = listener.address;
+    try {
+      await openNursery(
+        async (n) => {
+          this.#service = n;
+          listener.onTransport = (t) => n.startSoon(() => this.#accept(t));
+          await main();
+          n.cancel('actor finished');
+        },
+        { name: `actor '${this.name}'` },
+      );
+    } finally {
+      await listener.close({ dropConnections: false });
+      for (const c of this.#conns) c.close();
+      for (const p of this.#peers.values()) p.then((c) => c.close(), () => {});
+      this.parentConn?.close();
+    }
+  }
+
+  /** Cancel everything this actor runs (its RPC tasks and actor nurseries); the actor then exits. */
+  cancel(by: Uid | null = null, reason = 'actor cancelled'): void {
+    if (this.cancelledBy === null) {
+      this.cancelledBy = by ?? this.uid;
+      this.cancelReason = reason;
+    }
+    for (const t of this._tasks) t.cancel(this.cancelledBy, reason);
+    for (const f of this.#onCancel.splice(0)) f();
+    this.#service?.cancel(reason);
+  }
+
+  /** @internal Cancel the actor nurseries running here, but keep serving (the root on Ctrl-C). */
+  _interrupt(reason: string): void {
+    this.cancelReason ??= reason;
+    for (const f of this.#onCancel.splice(0)) f();
+  }
+
+  /** @internal Call `f` when the actor is cancelled (the root's actor nurseries use it). */
+  _onCancel(f: () => void): () => void {
+    this.#onCancel.push(f);
+    return () => {
+      const i = this.#onCancel.indexOf(f);
+      if (i >= 0) this.#onCancel.splice(i, 1);
+    };
+  }
+
+  /** @internal The function a `Start` names. Throws `ModuleNotEnabledError` for anything not served. */
+  resolve(ns: string, func: string, conn: Connection): (...args: unknown[]) => unknown {
+    if (ns === RUNTIME_NS) {
+      const f = runtimeFns[func];
+      if (!f) throw new ModuleNotEnabledError(`the runtime has no function '${func}'`);
+      return (...args) => f(this, conn, ...args);
+    }
+    const mod = this.#enabled.get(ns);
+    if (!mod) {
+      const list = this.enabledModules.join(', ') || 'none';
+      throw new ModuleNotEnabledError(`module '${ns}' is not enabled in actor '${this.name}' (enabled: ${list})`);
+    }
+    const fn = mod[func];
+    if (typeof fn !== 'function') throw new ModuleNotEnabledError(`module '${ns}' has no exported function '${func}' (in actor '${this.name}')`);
+    return fn as (...args: unknown[]) => unknown;
+  }
+
+  /** @internal Serve the dialogs of `conn` in the service nursery; `kind` decides what its end means. */
+  serveSoon(conn: Connection, kind: 'parent' | 'child' | 'peer'): void {
+    this.#service!.startSoon(() => this.#serve(conn, kind), `serve ${kind} ${conn.peer.name}`);
+  }
+
+  /** @internal Wait for the child with this uuid to connect back. */
+  expectChild(uuid: string): { connected: Promise<Connection>; forget(): void } {
+    let resolve!: (c: Connection) => void;
+    const connected = new Promise<Connection>((r) => (resolve = r));
+    this.#pending.set(uuid, resolve);
+    return { connected, forget: () => this.#pending.delete(uuid) };
+  }
+
+  /** @internal A connection to the actor at `addr` (one per address, reused). */
+  async connect(addr: Address): Promise<Connection> {
+    if (addr.kind !== 'uds') throw new Error(`only uds addresses are supported for now (got ${addr.kind})`);
+    const key = addr.path;
+    let p = this.#peers.get(key);
+    if (p) {
+      const c = await p.catch(() => null);
+      if (c && !c.closed) return c;
+    }
+    p = (async () => {
+      const t = await connectUds(addr.path);
+      const c = await openConnection(t, { name: this.name, uuid: this.uuid, ...LINK_OPTIONS });
+      this.serveSoon(c, 'peer');
+      return c;
+    })();
+    this.#peers.set(key, p);
+    p.catch(() => this.#peers.delete(key));
+    return p;
+  }
+
+  /** @internal The registrar here (root only). */
+  _registrar(): Registrar {
+    if (!this.registrar) throw new Error(`actor '${this.name}' is not the registrar`);
+    return this.registrar;
+  }
+
+  /** @internal Call a registrar function (locally in the root, over a connection elsewhere). */
+  async registrarCall(func: 'register' | 'unregister' | 'find' | 'list' | 'waitFor', ...args: unknown[]): Promise<unknown> {
+    if (this.registrar) {
+      if (func === 'register') return this.registrar.register(args[0] as Uid, args[1] as Address, null);
+      return (runtimeFns[func] as RuntimeFn)(this, null as unknown as Connection, ...args);
+    }
+    if (!this.registryAddr) throw new Error('no registrar address known to this actor');
+    const conn =
+      this.parentConn && !this.parentConn.closed && sameAddr(this.registryAddr, this._parentAddr) ? this.parentConn : await this.connect(this.registryAddr);
+    return new Portal(conn).runFromNs(RUNTIME_NS, func, ...args);
+  }
+
+  /** @internal the parent's address (in a child) */
+  _parentAddr: Address | null = null;
+
+  /** Registry entries for `name` (helper for discovery). */
+  async lookup(name: string): Promise<RegistryEntry[]> {
+    return (await this.registrarCall('find', name)) as RegistryEntry[];
+  }
+
+  async #accept(t: Transport): Promise<void> {
+    let conn: Connection;
+    try {
+      conn = await openConnection(t, { name: this.name, uuid: this.uuid, ...LINK_OPTIONS });
+    } catch {
+      return;
+    }
+    const claim = this.#pending.get(conn.peer.uuid);
+    if (claim) {
+      this.#pending.delete(conn.peer.uuid);
+      claim(conn);
+      return;
+    }
+    await this.#serve(conn, 'peer');
+  }
+
+  async #serve(conn: Connection, kind: 'parent' | 'child' | 'peer'): Promise<void> {
+    this.#conns.add(conn);
+    const n = this.#service!;
+    try {
+      for (;;) {
+        const d = await conn.acceptDialog();
+        n.startSoon(() => serveDialog(this, conn, d));
+      }
+    } catch {
+      // the connection ended, or the actor is being cancelled
+    } finally {
+      this.#conns.delete(conn);
+      if (conn.closed) {
+        this.registrar?.dropConnection(conn);
+        for (const t of this._tasks) if (t.conn === conn) t.cancel(conn.peerUid, 'connection lost');
+        if (kind === 'parent') this.cancel(this.parentUid, 'parent connection lost');
+      }
+    }
+  }
+}
+
+function readyInfo(a: Actor): { pid: number; threadId: number; addr: Address; uid: Uid } {
+  return { pid: process.pid, threadId, addr: a.addr, uid: a.uid };
+}
+
+function sameAddr(a: Address | null, b: Address | null): boolean {
+  if (!a || !b || a.kind !== b.kind) return false;
+  return a.kind === 'uds' ? a.path === (b as { path: string }).path : a.host === (b as { host: string }).host && a.port === (b as { port: number }).port;
+}

@@ -1,0 +1,40 @@
+// Tearing a child actor down: ask it to cancel (a `cancel` request it answers at
+// once, before reaping its own subtree), give it a grace period to exit, then
+// SIGTERM, then SIGKILL. A child that acknowledged gets longer (it is busy
+// reaping its own children, each with their own escalation).
+import { cancellable, moveOnAfter } from '../core/index.ts';
+import { RUNTIME_NS } from './portal.ts';
+import type { ChildActor } from './spawn/spawn.ts';
+
+/** Timing of a teardown. */
+export interface TeardownOptions {
+  /** how long a child gets to answer a cancel request and exit (ms, default 2000) */
+  graceMs?: number;
+  /** how long after SIGTERM before SIGKILL (ms, default 1000) */
+  killMs?: number;
+}
+
+export const DEFAULT_GRACE_MS = 2000;
+export const DEFAULT_KILL_MS = 1000;
+
+async function exitWithin(child: ChildActor, ms: number): Promise<boolean> {
+  if (child.exit) return true;
+  const r = await moveOnAfter(ms, () => cancellable(child.process.exited));
+  return r !== undefined;
+}
+
+/** Stop `child` for good. Call it shielded: it always ends with the child gone. */
+export async function teardown(child: ChildActor, opts: TeardownOptions = {}): Promise<void> {
+  if (child.exit) return;
+  const grace = opts.graceMs ?? DEFAULT_GRACE_MS;
+  let acked = false;
+  if (child.conn && !child.conn.closed && child.portal) {
+    const r = await moveOnAfter(grace, () => child.portal.runFromNs(RUNTIME_NS, 'cancel').then(() => true, () => false));
+    acked = r === true;
+  }
+  if (await exitWithin(child, acked ? grace * 4 : grace)) return;
+  child.process.kill('SIGTERM');
+  if (await exitWithin(child, opts.killMs ?? DEFAULT_KILL_MS)) return;
+  child.process.kill('SIGKILL');
+  await cancellable(child.process.exited);
+}
