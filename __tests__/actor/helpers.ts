@@ -41,3 +41,13 @@ export async function waitAllGone(pids: number[], ms = 5000): Promise<number> {
   }
   return performance.now() - t0;
 }
+
+/** The error `p` rejects with (typed loosely, for assertions); throws if it resolves. */
+export async function caught(p: Promise<unknown>): Promise<any> {
+  try {
+    await p;
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected a rejection');
+}

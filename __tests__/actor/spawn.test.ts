@@ -4,7 +4,7 @@
 import { ActorDiedError, MsgTypeError, sleepForever, ModuleNotEnabledError, RemoteActorError, TransportError, currentActor, openActorNursery } from '../../src/index.ts';
 import { add, busyLoop, spawnAndRun, whoami } from './fixtures/basic.ts';
 import { notEnabled } from './fixtures/other.ts';
-import { BASIC, expectAllGone, fixture } from './helpers.ts';
+import { BASIC, caught, expectAllGone, fixture } from './helpers.ts';
 
 test('runInActor gives its one-shot result, and the child is gone after the nursery', async () => {
   const pids: number[] = [];
@@ -71,12 +71,12 @@ describe('bad input', () => {
       // not loaded anywhere as enabled: refused here, before anything is sent
       await expect(p.run(notEnabled)).rejects.toThrow(/not exported by any module loaded as enabled/);
       // named explicitly: the actor answers with a boxed error naming the module
-      const err = await p.run(`${fixture('other.ts')}:notEnabled`).catch((e) => e);
+      const err = await caught(p.run(`${fixture("other.ts")}:notEnabled`));
       expect(err).toBeInstanceOf(RemoteActorError);
       expect(err.boxedType).toBe(ModuleNotEnabledError.name);
       expect(err.message).toContain('other.ts');
       expect(err.message).toContain('is not enabled');
-      const missing = await p.run(`${BASIC}:nope`).catch((e) => e);
+      const missing = await caught(p.run(`${BASIC}:nope`));
       expect(missing.message).toMatch(/no exported function 'nope'/);
       expect(await p.run(add, 1, 2)).toBe(3);
     });
