@@ -38,7 +38,9 @@ export class ActorNursery {
   /** @internal */
   constructor(actor: Actor, opts: ActorNurseryOptions) {
     this.actor = actor;
-    this.#opts = opts;
+    // a child's nurseries tear down with the timing its parent's nursery used, unless told otherwise
+    const inherited = (actor.runtimeVars.teardown ?? {}) as TeardownOptions;
+    this.#opts = { ...opts, graceMs: opts.graceMs ?? inherited.graceMs, killMs: opts.killMs ?? inherited.killMs };
   }
 
   /** Portals of the children still running. */
@@ -52,7 +54,8 @@ export class ActorNursery {
    * `an.cancel()`, or the end of the nursery.
    */
   async startActor(name: string, opts: StartActorOptions = {}): Promise<Portal> {
-    const child = await spawnChild(this.actor, name, opts);
+    const teardown = { graceMs: this.#opts.graceMs, killMs: this.#opts.killMs };
+    const child = await spawnChild(this.actor, name, { ...opts, runtimeVars: { ...opts.runtimeVars, teardown } });
     const s: Supervised = { child, stopRequested: false, stop: new Event(), gone: new Event() };
     this.#children.add(s);
     child.portal._stop = () => this.#stopChild(s);

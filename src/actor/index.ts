@@ -21,3 +21,4 @@ export type { StartActorOptions } from './spawn/spawn.ts';
 export type { TeardownOptions } from './supervise.ts';
 export type { RootOptions } from './root.ts';
 export type { RegistryEntry } from './registry.ts';
+export { findActor, waitForActor, getRegistry } from './discovery.ts';
