@@ -1,5 +1,6 @@
 // Shared helpers of the furrow/asyncio tests: the interpreter, the fixture
 // directory, Python actor options, and the "nothing left alive" check.
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { StartActorOptions } from 'furrow';
 import '../../../bridges/asyncio/index.ts';
@@ -23,18 +24,42 @@ export function alive(pid: number): boolean {
   }
 }
 
+/**
+ * True once `pid` has exited: gone (ESRCH), or a zombie. An orphan's zombie is
+ * reaped by init, which here (a sandbox's pid 1) can take a second or more, so the
+ * orphan test checks that the process exited, not when init reaped it.
+ */
+export function exited(pid: number): boolean {
+  if (!alive(pid)) return true;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return true;
+  }
+}
+
 /** Assert that none of these processes is alive (each must already have been reaped). */
 export function expectAllGone(pids: Iterable<number>): void {
   const left = [...pids].filter(alive);
   if (left.length) throw new Error(`processes still alive: ${left.join(', ')}`);
 }
 
-/** Wait until `pid` is gone, checking every 20 ms, up to `ms`; returns how long it took. Safety net, not synchronisation. */
-export async function waitGone(pid: number, ms: number): Promise<number> {
+/** Wait until `pid` has exited (see {@link exited}), checking every 10 ms, up to `ms`; returns how long it took. */
+export async function waitExited(pid: number, ms: number): Promise<number> {
+  const t0 = Date.now();
+  while (!exited(pid)) {
+    if (Date.now() - t0 > ms) throw new Error(`process ${pid} still alive after ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return Date.now() - t0;
+}
+
+/** Wait until `pid` is gone for good (ESRCH: exited and reaped), checking every 10 ms, up to `ms`. */
+export async function waitGone(pid: number, ms: number): Promise<void> {
   const t0 = Date.now();
   while (alive(pid)) {
     if (Date.now() - t0 > ms) throw new Error(`process ${pid} still alive after ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 10));
   }
-  return Date.now() - t0;
 }

@@ -76,6 +76,9 @@ class Dialog:
                     self._credit_waiter = None
             self._credit -= 1
         self.send_nowait({"type": type_, "pld": pld})
+        if type_ != "Yield":
+            # a first or final value goes out now, even if the caller then blocks the loop
+            self.conn.flush()
         await self.conn.drain()
 
     def limit_sends(self) -> None:
@@ -257,6 +260,11 @@ class Connection:
         elif not self._flush_scheduled:
             self._flush_scheduled = True
             self.loop.call_soon(self._flush)
+
+    def flush(self) -> None:
+        """Write what is queued now (instead of at the end of this loop turn)."""
+        if self._queue:
+            self._flush()
 
     def _flush(self) -> None:
         self._flush_scheduled = False

@@ -120,5 +120,6 @@ class RpcServer:
     def _send(d: Dialog, rec: Record) -> None:
         try:
             d.send_nowait(rec)
+            d.conn.flush()
         except TransportError:
             pass
