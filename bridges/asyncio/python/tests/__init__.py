@@ -1,0 +1,1 @@
+"""Unit tests of furrow_asyncio (stdlib unittest): `python3 -m unittest discover -s bridges/asyncio/python/tests -t bridges/asyncio/python`."""
