@@ -72,8 +72,15 @@ export class Portal {
   }
 
   /** Call the function exported as `func` by the enabled module `ns`. See {@link Portal.run}. */
-  async runFromNs(ns: string, func: string, ...args: unknown[]): Promise<unknown> {
-    if (ns !== RUNTIME_NS) ns = normalizeModule(ns);
+  runFromNs(ns: string, func: string, ...args: unknown[]): Promise<unknown> {
+    return this._call(ns === RUNTIME_NS ? ns : normalizeModule(ns), func, args, true);
+  }
+
+  /**
+   * @internal One call. With `stopOnCancel`, a call interrupted here cancels the
+   * remote task and waits (bounded) for it to end; without, it just leaves.
+   */
+  async _call(ns: string, func: string, args: unknown[], stopOnCancel: boolean): Promise<unknown> {
     const dialog = this.conn.openDialog();
     let finished = true;
     try {
@@ -94,7 +101,7 @@ export class Portal {
         }
       }
     } catch (err) {
-      if (!finished && dialog.error === null) {
+      if (stopOnCancel && !finished && dialog.error === null) {
         // cancelled or failed here while the callee runs: stop it, and prefer its own error
         const remote = await stopCall(dialog, this.conn.localUid, err);
         if (remote) throw remote;
@@ -142,7 +149,7 @@ export class Portal {
     }
     const waitMs = opts.waitMs ?? DEFAULT_CANCEL_WAIT_MS;
     if (this.conn.closed) return false;
-    const acked = await withCancelScope({ shield: true }, () => moveOnAfter(waitMs, () => this.runFromNs(RUNTIME_NS, 'cancel').catch(() => false)));
+    const acked = await withCancelScope({ shield: true }, () => moveOnAfter(waitMs, () => this._call(RUNTIME_NS, 'cancel', [], false).catch(() => false)));
     await withCancelScope({ shield: true }, () => moveOnAfter(waitMs, () => this.conn.waitClosed()));
     return acked === true;
   }

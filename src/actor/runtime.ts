@@ -148,10 +148,12 @@ export class Actor {
         { name: `actor '${this.name}'` },
       );
     } finally {
-      await listener.close({ dropConnections: false });
       for (const c of this.#conns) c.close();
       for (const p of this.#peers.values()) p.then((c) => c.close(), () => {});
       this.parentConn?.close();
+      // accepted connections were closed (flushed) above; the socket file goes now,
+      // and the server closes once the peers hang up: no need to wait for that
+      void listener.close();
     }
   }
 

@@ -1,0 +1,92 @@
+// Teardown and no orphans: a grandchild stuck in a busy loop is hard-killed, SIGINT
+// at the root reaps the tree, a SIGKILLed parent's children exit on their own
+// within a second, and a 2x2x2 tree comes down well under a second after an error
+// at a leaf.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { findActor, openActorNursery, sleepForever } from '../../src/index.ts';
+import { spawnTree } from './fixtures/basic.ts';
+import { BASIC, caught, expectAllGone, fixture, waitAllGone } from './helpers.ts';
+
+async function startTreeRoot(): Promise<{ child: ChildProcess; root: number; pids: number[] }> {
+  const child = spawn(process.execPath, ['--conditions=furrow-source', fixture('tree-root.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout! });
+  const [line] = (await Promise.race([
+    once(lines, 'line'),
+    once(child, 'exit').then(() => {
+      throw new Error('tree root exited early');
+    }),
+  ])) as [string];
+  const { root, pids } = JSON.parse(line) as { root: number; pids: number[] };
+  return { child, root, pids };
+}
+
+test('a grandchild stuck in a synchronous busy loop is hard-killed and the tree exits', async () => {
+  const pids: number[] = [];
+  const t0 = performance.now();
+  await openActorNursery(
+    async (an) => {
+      const mid = await an.startActor('mid', { enableModules: [BASIC] });
+      pids.push(mid.pid);
+      await mid.openContext(spawnTree, [BASIC, 1, 1, 'busyLoop'], async (ctx, sub: number[]) => {
+        pids.push(...sub);
+        ctx.cancel();
+      });
+    },
+    { graceMs: 300, killMs: 200 },
+  );
+  expect(pids).toHaveLength(2);
+  expectAllGone(pids);
+  expect(performance.now() - t0).toBeLessThan(10_000);
+});
+
+test('SIGINT at the root reaps the whole tree, then ends the root', async () => {
+  const { child, pids } = await startTreeRoot();
+  const exited = once(child, 'exit');
+  child.kill('SIGINT');
+  const [code, signal] = await exited;
+  expect(signal ?? code).toBe('SIGINT');
+  expectAllGone([...pids, child.pid!]);
+});
+
+test('a SIGKILLed parent: its children cancel their own trees and exit within a second', async () => {
+  const { child, pids } = await startTreeRoot();
+  const exited = once(child, 'exit');
+  child.kill('SIGKILL');
+  await exited;
+  const took = await waitAllGone(pids, 5000);
+  expect(took).toBeLessThan(1000);
+});
+
+test('a 2x2x2 tree comes down well under a second after an error at a leaf', async () => {
+  const pids: number[] = [];
+  let t0 = 0;
+  const err = await caught(
+    openActorNursery(async (an) => {
+      const tops = await Promise.all([an.startActor('x0', { enableModules: [BASIC] }), an.startActor('x1', { enableModules: [BASIC] })]);
+      for (const top of tops) pids.push(top.pid);
+      const { openNursery } = await import('../../src/index.ts');
+      await openNursery(async (n) => {
+        for (const top of tops) {
+          const sub = await n.start<number[]>((started) =>
+            top.openContext(spawnTree, [BASIC, 2, 2, 'hangUntilBroken'], async (_c, first: number[]) => {
+              started(first);
+              await sleepForever();
+            }),
+          );
+          pids.push(...sub);
+        }
+        const leaf = await findActor('x0.1.0');
+        expect(leaf).toBeDefined();
+        t0 = performance.now();
+        await leaf!.run(`${BASIC}:breakLeaf`);
+      });
+    }),
+  );
+  const took = performance.now() - t0;
+  expect(err.message).toContain('leaf x0.1.0 broke');
+  expect(pids).toHaveLength(14);
+  expectAllGone(pids);
+  expect(took).toBeLessThan(1000);
+});
