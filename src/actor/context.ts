@@ -231,6 +231,11 @@ export class Context<R = unknown> {
   }
 
   /** @internal */
+  get _buffered(): number {
+    return this.#inbox.length;
+  }
+
+  /** @internal */
   async _send(value: unknown): Promise<void> {
     if (this._error) throw this._error;
     if (this.#stopSent) throw new EndOfChannel('this side of the stream is closed');

@@ -59,6 +59,11 @@ export class MsgStream<T = unknown> implements AsyncIterable<T> {
     this.#ctx._sendStop();
   }
 
+  /** How many received messages wait here unread (at most the window, or `maxBuffer` with `allowOverruns`). */
+  get buffered(): number {
+    return this.#ctx._buffered;
+  }
+
   /** True once `close()` was called. */
   get closed(): boolean {
     return this.#closed;
