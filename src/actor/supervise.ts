@@ -26,17 +26,13 @@ async function exitWithin(child: ChildActor, ms: number): Promise<boolean> {
 /** Stop `child` for good. Call it shielded: it always ends with the child gone. */
 export async function teardown(child: ChildActor, opts: TeardownOptions = {}): Promise<void> {
   if (child.exit) return;
-  const dbg = process.env.FURROW_DEBUG ? (s: string) => console.error(`[${process.pid}] teardown ${child.name}: ${s} ${performance.now().toFixed(0)}`) : () => {};
-  dbg('start');
   const grace = opts.graceMs ?? DEFAULT_GRACE_MS;
   let acked = false;
   if (child.conn && !child.conn.closed && child.portal) {
     const r = await moveOnAfter(grace, () => child.portal._call(RUNTIME_NS, 'cancel', [], false).then(() => true, () => false));
     acked = r === true;
   }
-  dbg(`acked=${acked}`);
   if (await exitWithin(child, acked ? grace * 4 : grace)) return;
-  dbg('SIGTERM');
   child.process.kill('SIGTERM');
   if (await exitWithin(child, opts.killMs ?? DEFAULT_KILL_MS)) return;
   child.process.kill('SIGKILL');

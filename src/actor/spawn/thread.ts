@@ -1,6 +1,8 @@
 // The 'thread' backend: a worker thread running child-main.ts, talking over a
 // MessagePort (frames in transferred ArrayBuffers). It shares the parent's pid;
-// `kill` terminates the thread, which also stops a busy loop.
+// `kill` terminates the thread, which also stops a busy loop. A worker shares its
+// process's Node flags, so `execArgv` is not passed (Node refuses process-wide
+// flags such as --expose-gc per thread).
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import { PortTransport } from '../../ipc/index.ts';
@@ -16,7 +18,6 @@ export const threadBackend: SpawnBackend = {
       argv: [JSON.stringify({ name: req.name, uuid: req.uuid, parentAddr: req.parentAddr })],
       workerData: { furrowPort: port2 },
       transferList: [port2],
-      execArgv: req.execArgv,
       env: req.env,
       name: req.name,
     });

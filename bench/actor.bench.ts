@@ -1,0 +1,314 @@
+// Actor benches (issue 4, section 3), each against a raw Node baseline measured in
+// this same run: spawn-to-ready (fork vs a raw JS child connecting back over a
+// UDS; thread vs a raw Worker; 16 at once vs 16 raw forks), RPC round trip vs raw
+// msgpackr ping-pong over a UDS, stream throughput vs raw framed msgpackr over a
+// UDS (small and 1 MiB messages), and absolute teardown times (2x2x2 tree after a
+// leaf error, 25 failing children collected). The module enables itself for its
+// actors; `main` is not awaited at the top level (see docs/actors.md).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { Packr, Unpackr } from 'msgpackr';
+import { context, findActor, openActorNursery, openNursery, sleepForever, type Portal } from '../src/index.ts';
+import { costRow, median, printTable, rateRow, type Row } from './lib.ts';
+
+const ME = fileURLToPath(import.meta.url);
+const FIXTURE = fileURLToPath(new URL('../__tests__/actor/fixtures/basic.ts', import.meta.url));
+const MSGPACKR = import.meta.resolve('msgpackr');
+const SMALL_N = 50_000;
+const BIG_N = 200;
+const BIG = 1024 * 1024;
+const RTT_N = 2000;
+
+/** In an actor: a trivial function for the round trip. */
+export async function ping(x: number): Promise<number> {
+  return x;
+}
+
+/** In an actor: stream `n` small messages, or `n` messages of `bytes` bytes. */
+export const blast = context(async (ctx, n: number, bytes: number) => {
+  await ctx.started();
+  const big = bytes > 0 ? new Uint8Array(bytes) : null;
+  await ctx.openStream(async (stream) => {
+    for (let i = 0; i < n; i++) await stream.send(big ?? { i });
+  });
+});
+
+// ---- raw baselines (plain .mjs children, no furrow) ----
+
+const dir = mkdtempSync(join(tmpdir(), 'furrow-bench-'));
+const RAW_CONNECT = join(dir, 'connect.mjs');
+const RAW_WORKER = join(dir, 'worker.mjs');
+const RAW_PEER = join(dir, 'peer.mjs');
+writeFileSync(RAW_CONNECT, `import { createConnection } from 'node:net';\nconst s = createConnection(process.argv[2], () => s.write('x'));\ns.on('end', () => process.exit(0)); s.on('error', () => process.exit(0));\n`);
+writeFileSync(RAW_WORKER, `import { parentPort } from 'node:worker_threads';\nparentPort.postMessage('ready');\n`);
+writeFileSync(
+  RAW_PEER,
+  `import { createConnection } from 'node:net';
+import { Packr, Unpackr } from '${MSGPACKR}';
+const packr = new Packr({ useRecords: false }), unpackr = new Unpackr({ useRecords: false });
+const [path, mode, n, bytes] = [process.argv[2], process.argv[3], Number(process.argv[4]), Number(process.argv[5])];
+const frame = (v) => { const b = packr.pack(v); const f = Buffer.allocUnsafe(4 + b.length); f.writeUInt32BE(b.length, 0); b.copy(f, 4); return f; };
+const s = createConnection(path, async () => {
+  if (mode === 'echo') {
+    let buf = Buffer.alloc(0);
+    s.on('data', (d) => { buf = Buffer.concat([buf, d]); while (buf.length >= 4) { const len = buf.readUInt32BE(0); if (buf.length < 4 + len) break; const v = unpackr.unpack(buf.subarray(4, 4 + len)); buf = buf.subarray(4 + len); s.write(frame(v)); } });
+  } else {
+    await new Promise((r) => s.once('data', r));
+    const big = bytes > 0 ? new Uint8Array(bytes) : null;
+    let batch = [];
+    for (let i = 0; i < n; i++) {
+      batch.push(frame(big ?? { i }));
+      if (batch.length === 256 || big || i === n - 1) { if (!s.write(batch.length === 1 ? batch[0] : Buffer.concat(batch))) await new Promise((r) => s.once('drain', r)); batch = []; }
+    }
+  }
+});
+s.on('end', () => process.exit(0)); s.on('error', () => process.exit(0));
+`,
+);
+
+let sockN = 0;
+async function rawServer(): Promise<{ path: string; next: () => Promise<Socket>; close: () => void }> {
+  const path = join(dir, `s${sockN++}.sock`);
+  const server = createServer();
+  const queue: Socket[] = [];
+  const waiters: ((s: Socket) => void)[] = [];
+  server.on('connection', (s) => (waiters.length ? waiters.shift()!(s) : queue.push(s)));
+  await new Promise<void>((r) => server.listen(path, r));
+  return {
+    path,
+    next: () => (queue.length ? Promise.resolve(queue.shift()!) : new Promise((r) => waiters.push(r))),
+    close: () => server.close(),
+  };
+}
+
+async function rawForkReady(path: string, next: () => Promise<Socket>): Promise<{ ms: number; child: ChildProcess; sock: Socket }> {
+  const t0 = performance.now();
+  const child = spawn(process.execPath, [RAW_CONNECT, path], { stdio: 'ignore' });
+  const sock = await next();
+  await once(sock, 'data');
+  return { ms: performance.now() - t0, child, sock };
+}
+
+async function stopRaw(child: ChildProcess, sock: Socket): Promise<void> {
+  const exited = once(child, 'exit');
+  sock.end();
+  await exited;
+}
+
+async function benchSpawn(rows: Row[], runs: number): Promise<void> {
+  const srv = await rawServer();
+  const raw: number[] = [];
+  for (let i = 0; i <= runs; i++) {
+    const r = await rawForkReady(srv.path, srv.next);
+    if (i) raw.push(r.ms);
+    await stopRaw(r.child, r.sock);
+  }
+  const rawWorker: number[] = [];
+  for (let i = 0; i <= runs; i++) {
+    const t0 = performance.now();
+    const w = new Worker(RAW_WORKER);
+    await once(w, 'message');
+    if (i) rawWorker.push(performance.now() - t0);
+    await w.terminate();
+  }
+  const raw16: number[] = [];
+  for (let i = 0; i <= Math.ceil(runs / 2); i++) {
+    const t0 = performance.now();
+    const all = await Promise.all(Array.from({ length: 16 }, () => rawForkReady(srv.path, srv.next)));
+    if (i) raw16.push(performance.now() - t0);
+    await Promise.all(all.map((r) => stopRaw(r.child, r.sock)));
+  }
+  srv.close();
+  const ours: number[] = [];
+  const thread: number[] = [];
+  const ours16: number[] = [];
+  await openActorNursery(async (an) => {
+    for (let i = 0; i <= runs; i++) {
+      let t0 = performance.now();
+      const p = await an.startActor('spawned', { enableModules: [ME] });
+      if (i) ours.push(performance.now() - t0);
+      await p.cancelActor();
+      t0 = performance.now();
+      const t = await an.startActor('thread', { enableModules: [ME], backend: 'thread' });
+      if (i) thread.push(performance.now() - t0);
+      await t.cancelActor();
+    }
+    for (let i = 0; i <= Math.ceil(runs / 2); i++) {
+      const t0 = performance.now();
+      const ps = await Promise.all(Array.from({ length: 16 }, (_, k) => an.startActor(`many-${k}`, { enableModules: [ME] })));
+      if (i) ours16.push(performance.now() - t0);
+      await Promise.all(ps.map((p) => p.cancelActor()));
+    }
+  });
+  rows.push(costRow('spawn-to-ready, fork actor (TS module) vs raw JS fork connecting back (ms)', median(ours), median(raw), 1.3));
+  rows.push(costRow('spawn-to-ready, thread actor vs raw Worker (ms)', median(thread), median(rawWorker), 1.5));
+  rows.push(costRow('16 concurrent fork actors vs 16 raw forks (ms, all ready)', median(ours16), median(raw16), 1.5));
+}
+
+async function rawPeer(mode: string, n = 0, bytes = 0): Promise<{ sock: Socket; child: ChildProcess; close: () => Promise<void> }> {
+  const srv = await rawServer();
+  const child = spawn(process.execPath, [RAW_PEER, srv.path, mode, String(n), String(bytes)], { stdio: 'inherit' });
+  const sock = await srv.next();
+  return { sock, child, close: async () => (srv.close(), await stopRaw(child, sock)) };
+}
+
+/** Read frames from `sock` and decode each, until `n` arrived (chunks are joined once per frame, not per read). */
+function readFrames(sock: Socket, n: number, unpackr: Unpackr): Promise<void> {
+  return new Promise((resolve) => {
+    let buf: Buffer = Buffer.alloc(0);
+    let pending: Buffer[] = [];
+    let have = 0;
+    let need = 4;
+    let got = 0;
+    const onData = (d: Buffer): void => {
+      pending.push(d);
+      have += d.length;
+      if (have < need) return;
+      buf = pending.length === 1 ? pending[0]! : Buffer.concat(pending, have);
+      pending = [];
+      let at = 0;
+      for (;;) {
+        if (buf.length - at < 4) {
+          need = 4;
+          break;
+        }
+        const len = buf.readUInt32BE(at);
+        if (buf.length - at < 4 + len) {
+          need = 4 + len;
+          break;
+        }
+        unpackr.unpack(buf.subarray(at + 4, at + 4 + len));
+        at += 4 + len;
+        got++;
+      }
+      const rest = buf.subarray(at);
+      have = rest.length;
+      if (have) pending.push(rest);
+      if (got >= n) {
+        sock.off('data', onData);
+        resolve();
+      }
+    };
+    sock.on('data', onData);
+  });
+}
+
+async function benchRtt(rows: Row[], portal: Portal): Promise<void> {
+  const packr = new Packr({ useRecords: false });
+  const unpackr = new Unpackr({ useRecords: false });
+  const peer = await rawPeer('echo');
+  const rawOnce = async (): Promise<void> => {
+    const b = packr.pack({ type: 'Start', cid: 1, pld: 1 });
+    const f = Buffer.allocUnsafe(4 + b.length);
+    f.writeUInt32BE(b.length, 0);
+    b.copy(f, 4);
+    const got = readFrames(peer.sock, 1, unpackr);
+    peer.sock.write(f);
+    await got;
+  };
+  const time = async (fn: () => Promise<unknown>): Promise<number> => {
+    const samples: number[] = [];
+    for (let r = 0; r < 5; r++) {
+      const t0 = performance.now();
+      for (let i = 0; i < RTT_N; i++) await fn();
+      samples.push(((performance.now() - t0) * 1000) / RTT_N);
+    }
+    return median(samples);
+  };
+  await time(rawOnce);
+  const raw = await time(rawOnce);
+  await peer.close();
+  await time(() => portal.run(ping, 1));
+  const ours = await time(() => portal.run(ping, 1));
+  rows.push(costRow('RPC round trip: Portal.run(trivial) vs raw msgpackr ping-pong over UDS (us)', ours, raw, 2));
+}
+
+async function benchStream(rows: Row[], portal: Portal, n: number, bytes: number, label: string): Promise<void> {
+  const unpackr = new Unpackr({ useRecords: false });
+  const rawRun = async (): Promise<number> => {
+    const peer = await rawPeer('blast', n, bytes);
+    const t0 = performance.now();
+    const got = readFrames(peer.sock, n, unpackr);
+    peer.sock.write('go');
+    await got;
+    const ms = performance.now() - t0;
+    await peer.close();
+    return ms;
+  };
+  const oursRun = async (): Promise<number> => {
+    const t0 = performance.now();
+    await portal.openContext(blast, [n, bytes], (ctx) =>
+      ctx.openStream(async (s) => {
+        for await (const _ of s);
+      }, { window: bytes ? 16 : 256 }),
+    );
+    return performance.now() - t0;
+  };
+  const raw: number[] = [];
+  const ours: number[] = [];
+  for (let r = 0; r < 6; r++) {
+    const a = await rawRun();
+    const b = await oursRun();
+    if (r) (raw.push(a), ours.push(b));
+  }
+  rows.push(rateRow(label, (median(ours) * 1000) / n, (median(raw) * 1000) / n, bytes ? 0.8 : 0.5));
+}
+
+async function benchTeardown(rows: Row[]): Promise<void> {
+  let took = 0;
+  await openActorNursery(async (an) => {
+    const tops = await Promise.all([an.startActor('x0', { enableModules: [FIXTURE] }), an.startActor('x1', { enableModules: [FIXTURE] })]);
+    await openNursery(async (n) => {
+      for (const top of tops) {
+        await n.start<unknown>((started) =>
+          top.openContext(`${FIXTURE}:spawnTree`, [FIXTURE, 2, 2, 'hangUntilBroken'], async (_c, first) => {
+            started(first);
+            await sleepForever();
+          }),
+        );
+      }
+      const leaf = await findActor('x1.0.1');
+      took = performance.now();
+      await leaf!.run(`${FIXTURE}:breakLeaf`);
+    });
+  }).catch(() => {});
+  took = performance.now() - took;
+  rows.push({ name: 'teardown of a 2x2x2 tree after an error at a leaf (ms)', us: took, target: '< 1000 ms', ok: took < 1000 });
+  let collected = 0;
+  await openActorNursery(async (an) => {
+    const ps = await Promise.all(Array.from({ length: 25 }, (_, i) => an.startActor(`f${i}`, { enableModules: [FIXTURE] })));
+    collected = performance.now();
+    await openNursery((n) => {
+      for (const p of ps) n.startSoon(() => p.run(`${FIXTURE}:fail`, p.name));
+    });
+  }).catch((e: AggregateError) => {
+    if (e.errors?.length !== 25) throw e;
+  });
+  collected = performance.now() - collected;
+  rows.push({ name: '25 failing children: errors collected and all reaped (ms, after spawn)', us: collected, target: '< 2000 ms', ok: collected < 2000 });
+}
+
+async function main(): Promise<void> {
+  const rows: Row[] = [];
+  await benchSpawn(rows, Number(process.env.SPAWN_RUNS ?? 8));
+  await openActorNursery(async (an) => {
+    const p = await an.startActor('peer', { enableModules: [ME] });
+    await benchRtt(rows, p);
+    await benchStream(rows, p, SMALL_N, 0, `stream throughput, small messages (${SMALL_N}) vs raw framed msgpackr over UDS (us/msg)`);
+    await benchStream(rows, p, BIG_N, BIG, `stream throughput, 1 MiB messages (${BIG_N}) vs raw framed msgpackr over UDS (us/msg)`);
+  });
+  await benchTeardown(rows);
+  // absolute rows print their ms in the us/op column
+  printTable('actors', rows);
+}
+
+if (import.meta.main) main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});
