@@ -1,0 +1,245 @@
+// openActorPool: a pool of actors behind one task queue (the worker-pool pattern).
+// `pool.run(fn, ...args)` is a job of an `openTaskQueue` queue that borrows an idle
+// actor of an `openActorNursery` and calls `fn` there with `Portal.run`. A cancelled
+// job is cancelled inside its actor (its scope, its `finally`); only a job that
+// ignores that for `graceMs` gets its actor killed and replaced.
+import { availableParallelism } from 'node:os';
+import {
+  currentSignal,
+  getSpawnBackend,
+  isCancelled,
+  openActorNursery,
+  openChannel,
+  openNursery,
+  registerSpawnBackend,
+  withCancelScope,
+  type ActorNursery,
+  type MemoryReceiveChannel,
+  type MemorySendChannel,
+  type Portal,
+  type SpawnedChild,
+} from 'furrow';
+import { openTaskQueue, type JobOptions, type TaskQueue, type TaskQueueOptions } from './task-queue.ts';
+
+type AnyFn = (...args: any[]) => any;
+
+/** The backends a pool can run on. */
+export type PoolBackend = 'fork' | 'thread';
+
+/**
+ * The largest `graceMs`: `Portal.run` waits at most 3 s for a cancelled call to end
+ * and then gives up silently, so a longer grace could not tell a job that finished
+ * its `finally` from one that ignored the cancel.
+ */
+export const MAX_POOL_GRACE_MS = 2500;
+
+/** Options of {@link openActorPool}: the pool's, p-queue's (not `concurrency`), and the actors' teardown timing. */
+export interface ActorPoolOptions extends Omit<TaskQueueOptions, 'concurrency'> {
+  /** How many actors (default `os.availableParallelism()`). Also the queue's concurrency. */
+  size?: number;
+  /** `'fork'` (child processes, the default) or `'thread'` (worker threads). */
+  backend?: PoolBackend;
+  /** Modules whose exports jobs may call (paths or `file:` URLs). At least one. */
+  enableModules: string[];
+  /** How long (ms) a cancelled job gets to end before its actor is killed and replaced (default 1000, at most {@link MAX_POOL_GRACE_MS}). */
+  graceMs?: number;
+  /** Teardown of the actors when the pool ends (`openActorNursery`'s `graceMs`, default 2000). */
+  teardownGraceMs?: number;
+  /** Teardown: ms from SIGTERM to SIGKILL (`openActorNursery`'s `killMs`, default 1000). */
+  killMs?: number;
+  /** Prefix of the actors' names (default `'pool'`: `pool-0`, `pool-1`, ...). */
+  actorName?: string;
+}
+
+/** Per-job options of {@link ActorPool.runWith}: p-queue's `priority`, `id`, `timeout`, `signal`. */
+export type PoolJobOptions = JobOptions;
+
+type PoolConfig = Required<Pick<ActorPoolOptions, 'enableModules' | 'graceMs' | 'actorName'>>;
+
+interface Slot {
+  portal: Portal;
+}
+
+// Each pool backend wraps a built-in one to keep hold of the spawned child, so that a
+// stuck actor can be killed at once (SIGKILL, or terminating the thread) rather than
+// through the nursery's cancel request / grace / SIGTERM escalation.
+const children = new Map<string, SpawnedChild>();
+const wrapped = new Set<string>();
+
+function poolBackend(base: PoolBackend): string {
+  const name = `furrow/queue pool:${base}`;
+  if (!wrapped.has(name)) {
+    const inner = getSpawnBackend(base);
+    registerSpawnBackend(name, {
+      runtime: inner.runtime,
+      async spawn(req) {
+        const child = await inner.spawn(req);
+        children.set(req.uuid, child);
+        void child.exited.then(() => children.delete(req.uuid));
+        return child;
+      },
+    });
+    wrapped.add(name);
+  }
+  return name;
+}
+
+/**
+ * The handle the body of {@link openActorPool} gets. Jobs are tasks of the pool's
+ * queue; each borrows one idle actor for its whole run.
+ */
+export class ActorPool {
+  /** How many actors the pool keeps. */
+  readonly size: number;
+  /** The backend its actors run on. */
+  readonly backend: PoolBackend;
+  /** The task queue the jobs run in (for `onIdle`, `pause`, `size`, `pending`...). */
+  readonly queue: TaskQueue;
+  #an: ActorNursery;
+  #opts: PoolConfig;
+  #idleIn: MemorySendChannel<Slot>;
+  #idleOut: MemoryReceiveChannel<Slot>;
+  #portals = new Set<Portal>();
+  #spawned = 0;
+  #replaced = 0;
+
+  /** @internal Use {@link openActorPool}. */
+  constructor(an: ActorNursery, queue: TaskQueue, size: number, backend: PoolBackend, opts: PoolConfig) {
+    this.#an = an;
+    this.queue = queue;
+    this.size = size;
+    this.backend = backend;
+    this.#opts = opts;
+    [this.#idleIn, this.#idleOut] = openChannel<Slot>(size);
+  }
+
+  /** Portals of the pool's current actors. */
+  get portals(): Portal[] {
+    return [...this.#portals];
+  }
+
+  /** How many actors were killed and replaced because a cancelled job ignored the cancel. */
+  get replaced(): number {
+    return this.#replaced;
+  }
+
+  /**
+   * Run `fn(...args)` in an idle actor and resolve with its result (typed by `fn`,
+   * as `Portal.run`). `fn` must be exported by one of the pool's `enableModules`
+   * (or named `'module:function'`). A remote error arrives as `RemoteActorError`,
+   * and like any job error it cancels the pool and is thrown from `openActorPool`.
+   * If the caller's scope is cancelled, the job is cancelled (and this rejects).
+   */
+  run<F extends AnyFn>(fn: F, ...args: Parameters<F>): Promise<Awaited<ReturnType<F>>>;
+  run(target: string, ...args: unknown[]): Promise<unknown>;
+  run(fn: AnyFn | string, ...args: unknown[]): Promise<unknown> {
+    return this.runWith({}, fn as AnyFn, ...args);
+  }
+
+  /**
+   * {@link ActorPool.run} with per-job options: `signal` (aborting it cancels just
+   * this job: this rejects with its reason and the pool goes on), `timeout` (a
+   * `TimeoutError` job error), `priority`, `id`.
+   */
+  runWith<F extends AnyFn>(opts: PoolJobOptions, fn: F, ...args: Parameters<F>): Promise<Awaited<ReturnType<F>>>;
+  runWith(opts: PoolJobOptions, target: string, ...args: unknown[]): Promise<unknown>;
+  runWith(opts: PoolJobOptions, fn: AnyFn | string, ...args: unknown[]): Promise<unknown> {
+    if (typeof fn !== 'function' && typeof fn !== 'string') {
+      return Promise.reject(new TypeError(`ActorPool.run: fn must be an exported function or 'module:function' (got ${typeof fn})`));
+    }
+    const caller = currentSignal();
+    const signal = opts.signal ? AbortSignal.any([opts.signal, caller]) : caller;
+    return this.queue.add((jobSignal) => this.#job(jobSignal, fn, args), { ...opts, signal });
+  }
+
+  /** @internal Spawn one actor and make it idle. */
+  async _spawn(): Promise<void> {
+    const i = this.#spawned++;
+    const { enableModules, actorName } = this.#opts;
+    const portal = await this.#an.startActor(`${actorName}-${i}`, { enableModules, backend: poolBackend(this.backend) });
+    this.#portals.add(portal);
+    this.#idleIn.sendNowait({ portal });
+  }
+
+  async #job(signal: AbortSignal, fn: AnyFn | string, args: unknown[]): Promise<unknown> {
+    const slot = await this.#idleOut.receive();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let killed: Promise<unknown> | undefined;
+    const onAbort = (): void => {
+      timer = setTimeout(() => (killed = this.#kill(slot)), this.#opts.graceMs);
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await slot.portal.run(fn as AnyFn, ...args);
+    } catch (err) {
+      // cancelled and stopped in time (or killed): the job was cancelled, not failed
+      if (signal.aborted && isCancelled(err)) return undefined;
+      throw err;
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      clearTimeout(timer);
+      if (killed === undefined) this.#idleIn.sendNowait(slot);
+      else await withCancelScope({ shield: true }, () => this.#replace(killed!));
+    }
+  }
+
+  /** The job ignored its cancel past the grace period: kill its actor at once. */
+  #kill(slot: Slot): Promise<unknown> {
+    this.#portals.delete(slot.portal);
+    // cancelActor first, so the nursery expects the exit and does not call it a death
+    const gone = withCancelScope({ shield: true }, () => slot.portal.cancelActor());
+    children.get(slot.portal.uid[1])?.kill('SIGKILL');
+    return gone;
+  }
+
+  async #replace(killed: Promise<unknown>): Promise<void> {
+    await killed;
+    this.#replaced++;
+    if (!this.queue.nursery.cancelScope.isCancelled) await this._spawn();
+  }
+}
+
+/**
+ * Open a pool of `size` actors behind one task queue, run `body(pool)`, and return
+ * its value once every job has finished; then the actors are torn down. Jobs
+ * (`pool.run(fn, ...args)`) run one per actor, in queue order. A job error cancels
+ * the other jobs and is thrown from here (a remote one as `RemoteActorError`). A
+ * cancelled job is cancelled inside its actor; if it has not ended after `graceMs`,
+ * its actor is killed and replaced and the pool goes on. Nothing the pool started is
+ * left running when this returns or throws.
+ */
+export async function openActorPool<T>(opts: ActorPoolOptions, body: (pool: ActorPool) => Promise<T> | T): Promise<T | undefined> {
+  if (opts === null || typeof opts !== 'object') throw new TypeError('openActorPool: options must be an object, e.g. { enableModules: [path] }');
+  if (typeof body !== 'function') throw new TypeError(`openActorPool: body must be a function (got ${typeof body})`);
+  const {
+    size = availableParallelism(),
+    backend = 'fork',
+    enableModules,
+    graceMs = 1000,
+    teardownGraceMs,
+    killMs,
+    actorName = 'pool',
+    ...queueOpts
+  } = opts;
+  if (!Number.isInteger(size) || size < 1) throw new RangeError(`openActorPool: size must be an integer >= 1 (got ${size})`);
+  if (backend !== 'fork' && backend !== 'thread') throw new TypeError(`openActorPool: unknown backend '${String(backend)}' (use 'fork' or 'thread')`);
+  if (!Array.isArray(enableModules) || enableModules.length === 0 || !enableModules.every((m) => typeof m === 'string')) {
+    throw new TypeError('openActorPool: enableModules must list at least one module (the modules whose exports jobs call)');
+  }
+  if (!(graceMs >= 0 && graceMs <= MAX_POOL_GRACE_MS)) {
+    throw new RangeError(`openActorPool: graceMs must be between 0 and ${MAX_POOL_GRACE_MS} (got ${graceMs})`);
+  }
+  if ('concurrency' in opts) throw new TypeError('openActorPool: set size, not concurrency (one job per actor)');
+  return openActorNursery(
+    (an) =>
+      openTaskQueue({ ...queueOpts, concurrency: size, name: queueOpts.name ?? 'actor-pool' }, async (queue) => {
+        const pool = new ActorPool(an, queue, size, backend, { enableModules, graceMs, actorName });
+        await openNursery((n) => {
+          for (let i = 0; i < size; i++) n.startSoon(() => pool._spawn());
+        });
+        return body(pool);
+      }),
+    { graceMs: teardownGraceMs, killMs },
+  );
+}
