@@ -25,7 +25,7 @@ async function startTreeRoot(): Promise<{ child: ChildProcess; root: number; pid
 test('a grandchild stuck in a synchronous busy loop is hard-killed and the tree exits', async () => {
   const pids: number[] = [];
   const t0 = performance.now();
-  await openActorNursery(
+  const err = await caught(openActorNursery(
     async (an) => {
       const mid = await an.startActor('mid', { enableModules: [BASIC] });
       pids.push(mid.pid);
@@ -35,7 +35,10 @@ test('a grandchild stuck in a synchronous busy loop is hard-killed and the tree 
       });
     },
     { graceMs: 300, killMs: 200 },
-  );
+  ));
+  // the middle actor's nursery had to kill it, and says so (relayed to the root)
+  expect(err.boxedType).toBe('ActorKilledError');
+  expect(err.message).toMatch(/actor 'mid.0' did not finish within the 300 ms grace period after cancel; killed with SIGKILL/);
   expect(pids).toHaveLength(2);
   expectAllGone(pids);
   expect(performance.now() - t0).toBeLessThan(10_000);

@@ -169,9 +169,13 @@ export const pythonBackend: SpawnBackend = {
     })`exec ${python} -m furrow_asyncio ${boot}`;
     const child = proc.child;
     if (!child || child.pid === undefined) throw new PythonNotFoundError(`could not start '${python}' for actor '${req.name}'`);
+    // Settles once the exit is reaped ('exit'). Aborting zx's signal (our SIGTERM) makes
+    // Node emit 'error' (AbortError) while the child is still running: not an exit.
     const exited = new Promise<ChildExit>((resolve) => {
       child.once('exit', (code, signal) => resolve({ code, signal }));
-      child.once('error', () => resolve({ code: child.exitCode ?? -1, signal: null }));
+      child.on('error', () => {
+        if (child.pid === undefined) resolve({ code: -1, signal: null });
+      });
     });
     proc.catch(() => {});
     relayLines(child.stdout!, `[${req.name}] `, process.stdout);

@@ -4,13 +4,13 @@
 // grace, SIGTERM, SIGKILL). When the body ends, the nursery waits for the
 // `runInActor` results, then tears the remaining (daemon) actors down.
 import { ErrorGroup, Event, cancellable, isCancelled, openNursery, withCancelScope, type Nursery } from '../core/index.ts';
-import { ActorDiedError } from './errors.ts';
+import { ActorDiedError, ActorKilledError } from './errors.ts';
 import { nameOf } from './modules.ts';
 import type { Portal } from './portal.ts';
 import { acquireActor, type RootOptions } from './root.ts';
 import type { Actor } from './runtime.ts';
 import { spawnChild, type ChildActor, type StartActorOptions } from './spawn/spawn.ts';
-import { teardown, type TeardownOptions } from './supervise.ts';
+import { DEFAULT_GRACE_MS, teardown, type TeardownOptions, type TeardownOutcome } from './supervise.ts';
 
 /** Options of {@link openActorNursery}. */
 export interface ActorNurseryOptions extends RootOptions, TeardownOptions {}
@@ -101,8 +101,20 @@ export class ActorNursery {
     return portal;
   }
 
-  /** Tear down every child of this nursery now (in parallel) and wait until they are gone. */
+  /**
+   * Cancel this nursery: its body (and everything it waits on, e.g. an open
+   * context) is cancelled, and every child is torn down in parallel. The cancel is
+   * the nursery's own, so it is absorbed: `openActorNursery` returns `undefined`.
+   * Resolves once every child is gone (it never rejects, so it may be called
+   * without `await` from inside the body).
+   */
   async cancel(): Promise<void> {
+    this.#n.cancel('actor nursery cancelled');
+    await withCancelScope({ shield: true }, () => this._stopAll());
+  }
+
+  /** @internal Tear every child down now (in parallel) and wait until they are gone; the body goes on. */
+  async _stopAll(): Promise<void> {
     await Promise.all([...this.#children].map((s) => this.#stopChild(s)));
   }
 
@@ -133,14 +145,25 @@ export class ActorNursery {
 
   async #supervise(s: Supervised): Promise<void> {
     const { child } = s;
+    let interrupted: { err: unknown } | undefined;
     try {
       await cancellable(Promise.race([s.stop.wait(), child.process.exited, child.conn.waitClosed()]));
+    } catch (err) {
+      interrupted = { err };
+    }
+    let outcome: TeardownOutcome | undefined;
+    try {
+      outcome = await withCancelScope({ shield: true }, () => teardown(child, this.#opts));
     } finally {
-      await withCancelScope({ shield: true }, () => teardown(child, this.#opts));
       this.#children.delete(s);
       s.gone.set();
     }
     const e = child.exit;
+    // a kill is reported even when the nursery was cancelled: the child's cleanup may not have run
+    if (outcome === 'SIGTERM' || outcome === 'SIGKILL') {
+      throw new ActorKilledError(child.portal.uid, e?.code ?? null, e?.signal ?? null, this.#opts.graceMs ?? DEFAULT_GRACE_MS, outcome);
+    }
+    if (interrupted) throw interrupted.err;
     if (!s.stopRequested && e && (e.code !== 0 || e.signal !== null)) {
       throw new ActorDiedError(child.portal.uid, e.code, e.signal);
     }
@@ -180,7 +203,7 @@ export async function openActorNursery<T>(
         try {
           const v = await body(an);
           await an._waitResults();
-          await an.cancel();
+          await an._stopAll();
           return v;
         } finally {
           unhook();

@@ -94,3 +94,20 @@ export class ActorDiedError extends Error {
     this.signal = signal;
   }
 }
+
+/**
+ * A child actor did not finish within its grace period after a cancel request
+ * (it ignored or swallowed the cancel, or blocked its event loop) and was killed
+ * with a signal. Raised by its actor nursery: its cleanup (`finally` blocks) may
+ * not have run.
+ */
+export class ActorKilledError extends ActorDiedError {
+  override name = 'ActorKilledError';
+  /** the grace period it was given (ms) */
+  readonly graceMs: number;
+  constructor(uid: Uid, exitCode: number | null, signal: string | null, graceMs: number, killedWith: 'SIGTERM' | 'SIGKILL') {
+    super(uid, exitCode, signal);
+    this.graceMs = graceMs;
+    this.message = `actor '${uid[0]}' did not finish within the ${graceMs} ms grace period after cancel; killed with ${killedWith}`;
+  }
+}

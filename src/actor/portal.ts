@@ -6,7 +6,7 @@ import { CancelScope, cancellable, isCancelled, moveOnAfter, withCancelScope } f
 import type { Address, Connection, Dialog, Uid } from '../ipc/index.ts';
 import { unboxError } from './box.ts';
 import { Context, startPump } from './context.ts';
-import { ContextCancelled } from './errors.ts';
+import { ContextCancelled, TransportError } from './errors.ts';
 import { nameOf, normalizeModule, parseTarget, type ContextFn } from './modules.ts';
 
 /** The namespace of the runtime's own functions (cancel, ready, registry). */
@@ -225,9 +225,13 @@ export async function openContextOn<V>(
       if (!ctx._error && !ctx._cancelRequested) await ctx._waitFor(() => ctx.done);
       if (ctx._cancelRequested) await ctx._stopRemote(cancelWaitMs);
     } catch (err) {
+      const early = ctx._error;
       if (sent) await ctx._stopRemote(cancelWaitMs);
       const remote = ctx._error;
-      if (isCancelled(err) && remote && !(remote instanceof ContextCancelled)) throw remote;
+      // a real remote error beats a local cancel; the link dropping while we stop the
+      // callee (its actor is being torn down with us) does not
+      const dropped = remote instanceof TransportError && remote !== early;
+      if (isCancelled(err) && remote && !(remote instanceof ContextCancelled) && !dropped) throw remote;
       throw err;
     }
   } finally {

@@ -23,18 +23,25 @@ async function exitWithin(child: ChildActor, ms: number): Promise<boolean> {
   return r !== undefined;
 }
 
-/** Stop `child` for good. Call it shielded: it always ends with the child gone. */
-export async function teardown(child: ChildActor, opts: TeardownOptions = {}): Promise<void> {
-  if (child.exit) return;
+/** How a teardown ended: the child exited by itself, or had to be signalled. */
+export type TeardownOutcome = 'exited' | 'SIGTERM' | 'SIGKILL';
+
+/**
+ * Stop `child` for good. Call it shielded: it always ends with the child gone
+ * (its exit reaped). Returns whether the child had to be killed.
+ */
+export async function teardown(child: ChildActor, opts: TeardownOptions = {}): Promise<TeardownOutcome> {
+  if (child.exit) return 'exited';
   const grace = opts.graceMs ?? DEFAULT_GRACE_MS;
   let acked = false;
   if (child.conn && !child.conn.closed && child.portal) {
     const r = await moveOnAfter(grace, () => child.portal._call(RUNTIME_NS, 'cancel', [], false).then(() => true, () => false));
     acked = r === true;
   }
-  if (await exitWithin(child, acked ? grace * 4 : grace)) return;
+  if (await exitWithin(child, acked ? grace * 4 : grace)) return 'exited';
   child.process.kill('SIGTERM');
-  if (await exitWithin(child, opts.killMs ?? DEFAULT_KILL_MS)) return;
+  if (await exitWithin(child, opts.killMs ?? DEFAULT_KILL_MS)) return 'SIGTERM';
   child.process.kill('SIGKILL');
   await cancellable(child.process.exited);
+  return 'SIGKILL';
 }
