@@ -113,10 +113,13 @@ describe.each(backends)('openActorPool (%s)', (backend) => {
       const ac = new AbortController();
       const stuck = pool.runWith({ signal: ac.signal }, job, server.port);
       const ran = await server.next();
+      const t0 = performance.now();
       ac.abort(new Cancelled('enough'));
       expect(isCancelled(await caught(stuck))).toBe(true);
-      // the next job gets the replacement, once the stuck actor is killed
+      // the next job gets the replacement, once the stuck actor is killed (at once
+      // after the grace: not through the nursery's cancel/grace/SIGTERM escalation)
       const next = await pool.run(where);
+      expect(performance.now() - t0).toBeLessThan(1800);
       expect(pool.replaced).toBe(1);
       pids.push(...pidsOf(pool));
       expect(key(next)).not.toBe(key(ran));
@@ -145,6 +148,21 @@ describe.each(backends)('openActorPool (%s)', (backend) => {
     expect(isCancelled(await caught(slow!))).toBe(true);
     expect(isCancelled(await caught(waiting!))).toBe(true);
     expect(performance.now() - t0).toBeLessThan(15_000);
+    expectAllGone(pids);
+  });
+
+  test('a job error while another job spins: the pool ends, the spinning actor is killed, nothing is left', async () => {
+    const pids: number[] = [];
+    const err = await caught(
+      openActorPool({ size: 2, backend, enableModules: [JOBS], graceMs: 200 }, async (pool) => {
+        pids.push(...pidsOf(pool));
+        void pool.run(spin, server.port);
+        await server.next();
+        await pool.run(failAfter, 0, 'failed next to a spinning job');
+      }),
+    );
+    expect(err).toBeInstanceOf(RemoteActorError);
+    expect(err.message).toBe('failed next to a spinning job');
     expectAllGone(pids);
   });
 });
