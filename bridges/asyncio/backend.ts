@@ -13,14 +13,19 @@ import { CHILD_READ_FD, CHILD_WRITE_FD, relayLines, StreamTransport } from './ip
 type Transport = NonNullable<SpawnedChild['transport']>;
 type Sink = Parameters<Transport['attach']>[0];
 
-/** Options of the `'python'` backend (`startActor(name, { backend: 'python', backendOptions })`). */
+declare module 'furrow' {
+  interface SpawnBackendOptions {
+    /** `startActor(name, { backend: 'python', python, cwd, env, enableModules })` */
+    python: PythonActorOptions;
+  }
+}
+
+/** Options of the `'python'` backend, given at the top level of `startActor(name, { backend: 'python', ... })` (or in `backendOptions`). */
 export interface PythonActorOptions {
   /** the interpreter: a path or a command on PATH (default `'python3'`); it needs the `msgpack` package */
   python?: string;
   /** the child's working directory (it is on the child's `sys.path`, so modules there can be enabled) */
   cwd?: string;
-  /** extra environment for the child, over the actor's `env` */
-  env?: NodeJS.ProcessEnv;
 }
 
 /** The exit code `python -m furrow_asyncio` uses when `msgpack` cannot be imported. */
@@ -50,7 +55,7 @@ export class PythonMsgpackMissingError extends TransportError {
 
 /** Throw PythonNotFoundError unless `python` names an executable file or a command on PATH. */
 export function checkInterpreter(python: string, env: NodeJS.ProcessEnv = process.env): void {
-  const hint = "install Python 3 (e.g. apt-get install python3) or pass its path: backendOptions: { python: '/usr/bin/python3' }";
+  const hint = "install Python 3 (e.g. apt-get install python3) or pass its path: startActor(name, { backend: 'python', python: '/usr/bin/python3' })";
   if (python.includes('/')) {
     try {
       accessSync(python, constants.X_OK);
@@ -148,7 +153,7 @@ export const pythonBackend: SpawnBackend = {
   spawn(req: SpawnRequest): SpawnedChild {
     const opts = req.options as PythonActorOptions;
     const python = opts.python ?? 'python3';
-    const env: NodeJS.ProcessEnv = { ...req.env, ...opts.env };
+    const env: NodeJS.ProcessEnv = { ...req.env, ...(opts as { env?: NodeJS.ProcessEnv }).env };
     checkInterpreter(python, env);
     env.PYTHONPATH = [PYTHON_PACKAGE_DIR, env.PYTHONPATH].filter(Boolean).join(':');
     env.PYTHONUNBUFFERED ??= '1';

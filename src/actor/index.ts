@@ -17,7 +17,7 @@ export { registerErrorClass, boxError, unboxError } from './box.ts';
 export { ModuleNotEnabledError } from './rpc.ts';
 export { RemoteActorError, ContextCancelled, StreamOverrun, ActorDiedError, ActorKilledError, TransportError, MsgTypeError } from './errors.ts';
 export { registerSpawnBackend, getSpawnBackend, type SpawnBackend, type SpawnRequest, type SpawnedChild, type ChildExit } from './spawn/backend.ts';
-export type { StartActorOptions } from './spawn/spawn.ts';
+export type { StartActorOptions, BaseStartActorOptions, SpawnBackendOptions } from './spawn/spawn.ts';
 export type { TeardownOptions, TeardownOutcome } from './supervise.ts';
 export type { RootOptions } from './root.ts';
 export type { RegistryEntry } from './registry.ts';

@@ -2,16 +2,20 @@
 // directory, Python actor options, and the "nothing left alive" check.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { StartActorOptions } from 'furrow';
+import type { BaseStartActorOptions } from 'furrow';
+import type { PythonActorOptions } from '../../../bridges/asyncio/index.ts';
 import '../../../bridges/asyncio/index.ts';
 
 /** The system Python 3.11 with Debian's python3-msgpack. */
 export const PY = '/usr/bin/python3';
 export const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
 
-/** Options of a Python actor serving the fixture module(s). */
-export function pyActor(modules: string[] = ['fx_basic'], extra: Record<string, unknown> = {}): StartActorOptions {
-  return { backend: 'python', enableModules: modules, backendOptions: { python: PY, cwd: FIXTURES, ...extra } };
+/** Options of a Python actor. */
+export type PyActorOptions = BaseStartActorOptions & PythonActorOptions & { backend: 'python' };
+
+/** Options of a Python actor serving the fixture module(s), written as the issue does (top-level `python`, `cwd`). */
+export function pyActor(modules: string[] = ['fx_basic'], extra: Record<string, unknown> = {}): PyActorOptions {
+  return { backend: 'python', python: PY, cwd: FIXTURES, enableModules: modules, backendOptions: extra };
 }
 
 /** True if a process with this pid exists. */

@@ -12,21 +12,43 @@ import { LINK_OPTIONS, type Actor } from '../runtime.ts';
 import { getSpawnBackend, type ChildExit, type SpawnedChild } from './backend.ts';
 import { childEnv, inheritedExecArgv } from './fork.ts';
 
-/** Options of `startActor` / `runInActor`. */
-export interface StartActorOptions {
-  /** modules whose exports the actor serves: absolute paths, `file:` URLs, or paths relative to the cwd */
+/** Options of `startActor` / `runInActor` that every backend understands. */
+export interface BaseStartActorOptions {
+  /** modules whose exports the actor serves: absolute paths, `file:` URLs, or paths relative to the cwd (Python: dotted names) */
   enableModules?: string[];
-  /** the spawn backend: `'fork'` (default), `'thread'`, or one added with `registerSpawnBackend` */
-  backend?: string;
   /** Node flags for the child (default: this process's `execArgv`) */
   execArgv?: string[];
   /** the child's environment (default: this process's) */
   env?: NodeJS.ProcessEnv;
-  /** options for the backend */
+  /** options for the backend (the general escape hatch; a backend's typed top-level options are merged over nothing, these over them) */
   backendOptions?: Record<string, unknown>;
   /** settings passed to the child in its SpawnSpec */
   runtimeVars?: Record<string, unknown>;
 }
+
+/**
+ * The typed top-level options of each spawn backend, by backend name. A package
+ * that registers a backend adds its options by declaration merging, e.g.
+ * `declare module 'furrow' { interface SpawnBackendOptions { python: PythonActorOptions } }`;
+ * `startActor(name, { backend: 'python', python: '/usr/bin/python3' })` is then
+ * type-checked (and completed) against them, and they reach the backend in
+ * `SpawnRequest.options`.
+ */
+export interface SpawnBackendOptions {
+  fork: {};
+  thread: {};
+}
+
+/**
+ * Options of `startActor` / `runInActor`: the common ones, plus those of the chosen
+ * `backend` (default `'fork'`). A backend named by a string not known at compile
+ * time gets the common ones only (use `backendOptions`).
+ */
+export type StartActorOptions =
+  | (BaseStartActorOptions & { backend?: undefined })
+  | { [B in keyof SpawnBackendOptions]: BaseStartActorOptions & { backend: B } & SpawnBackendOptions[B] }[keyof SpawnBackendOptions]
+  // a backend chosen at run time, or registered without declaring its options
+  | (BaseStartActorOptions & { backend: string });
 
 /** A running child, as its parent sees it. */
 export interface ChildActor {
@@ -40,6 +62,10 @@ export interface ChildActor {
 /** Start a child actor of `actor` and return it once it is ready to serve. */
 export async function spawnChild(actor: Actor, name: string, opts: StartActorOptions): Promise<ChildActor> {
   const backend = getSpawnBackend(opts.backend ?? 'fork');
+  // every other top-level key is the backend's own (typed through SpawnBackendOptions)
+  const { enableModules: _m, backend: _b, execArgv: _x, env: _e, backendOptions, runtimeVars: _r, name: _n, ...own } = opts as StartActorOptions & {
+    name?: string;
+  };
   const enable = (opts.enableModules ?? []).map(normalizeModule);
   if (backend.runtime === 'node') await Promise.all(enable.map(loadModule));
   const uuid = randomUUID();
@@ -52,7 +78,7 @@ export async function spawnChild(actor: Actor, name: string, opts: StartActorOpt
       parentAddr: actor.addr,
       execArgv: opts.execArgv ?? inheritedExecArgv(),
       env: childEnv(opts.env),
-      options: opts.backendOptions ?? {},
+      options: { ...own, ...backendOptions },
     });
   } catch (err) {
     claim.forget();
