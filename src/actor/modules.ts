@@ -73,12 +73,13 @@ export function nameOf(fn: Function): { ns: string; func: string } | undefined {
 }
 
 /**
- * Parse `'module:fn'` (the last `:` separates, so `file:///a.ts:fn` works) or
- * `'pkg.mod:fn'` into a normalised pair.
+ * Parse `'module:fn'` (the last `:` separates, so `file:///a.ts:fn` works),
+ * `'pkg.mod:fn'` or `'worker:fn'` (a module name of plain letters is a valid
+ * Python module) into a normalised pair.
  */
 export function parseTarget(target: string): { ns: string; func: string } {
   const i = target.lastIndexOf(':');
-  if (i <= 0 || i === target.length - 1 || /^[a-z]+$/i.test(target.slice(0, i))) {
+  if (i <= 0 || i === target.length - 1) {
     throw new TypeError(`'${target}' is not a 'module:function' name`);
   }
   return { ns: normalizeModule(target.slice(0, i)), func: target.slice(i + 1) };

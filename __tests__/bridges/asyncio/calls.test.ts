@@ -73,7 +73,7 @@ test('a missing interpreter fails the spawn saying which and how to fix it', asy
     const e1 = (await an.startActor('x', { ...pyActor(), backendOptions: { python: '/nonexistent/python3' } }).catch((e) => e)) as Error;
     expect(e1).toBeInstanceOf(PythonNotFoundError);
     expect(e1.message).toMatch(/'\/nonexistent\/python3' does not exist[\s\S]*install Python 3/);
-    const e2 = (await an.startActor('x', { ...pyActor(), backendOptions: { python: 'no-such-python-here' } }).catch((e) => e)) as Error;
+    const e2 = (await an.startActor('x', { ...pyActor(), python: 'no-such-python-here' }).catch((e) => e)) as Error;
     expect(e2.message).toMatch(/no Python interpreter 'no-such-python-here' on PATH/);
   });
 });
@@ -81,7 +81,7 @@ test('a missing interpreter fails the spawn saying which and how to fix it', asy
 test('an interpreter without msgpack fails the spawn saying how to install it', async () => {
   // the python3 first on PATH here is a build without msgpack
   await openActorNursery(async (an) => {
-    const err = (await an.startActor('nomsgpack', { ...pyActor(), backendOptions: { python: 'python3', cwd: FIXTURES } }).catch((e) => e)) as Error;
+    const err = (await an.startActor('nomsgpack', { ...pyActor(), python: 'python3' }).catch((e) => e)) as Error;
     expect(err).toBeInstanceOf(TransportError);
     expect(err.name).toBe('PythonMsgpackMissingError');
     expect(err.message).toMatch(/'python3' has no 'msgpack' package[\s\S]*apt-get install python3-msgpack[\s\S]*pip install msgpack/);
@@ -99,4 +99,14 @@ test('runInActor runs one Python function and returns its result', async () => {
   expect(r).toBe(42);
   expectAllGone(pids);
   void PY;
+});
+
+test("a Python module named by plain letters: portal.run('worker:double')", async () => {
+  const pids: number[] = [];
+  await openActorNursery(async (an) => {
+    const p = await an.startActor('w', pyActor(['worker']));
+    pids.push(p.pid);
+    expect(await p.run('worker:double', 21)).toBe(42);
+  });
+  expectAllGone(pids);
 });
