@@ -108,7 +108,8 @@ describe.each(backends)('openActorPool (%s)', (backend) => {
     ['a swallowed cancel', swallowCancel],
   ])('a job that ignores its cancel (%s) gets its actor killed and replaced; the pool goes on', async (_, job) => {
     const pids: number[] = [];
-    await openActorPool({ size: 1, backend, enableModules: [JOBS], graceMs: 200 }, async (pool) => {
+    // a long teardown grace: replacing through the nursery's escalation would take > 5 s
+    await openActorPool({ size: 1, backend, enableModules: [JOBS], graceMs: 200, teardownGraceMs: 5000 }, async (pool) => {
       pids.push(...pidsOf(pool));
       const ac = new AbortController();
       const stuck = pool.runWith({ signal: ac.signal }, job, server.port);
@@ -119,7 +120,7 @@ describe.each(backends)('openActorPool (%s)', (backend) => {
       // the next job gets the replacement, once the stuck actor is killed (at once
       // after the grace: not through the nursery's cancel/grace/SIGTERM escalation)
       const next = await pool.run(where);
-      expect(performance.now() - t0).toBeLessThan(1800);
+      expect(performance.now() - t0).toBeLessThan(4000);
       expect(pool.replaced).toBe(1);
       pids.push(...pidsOf(pool));
       expect(key(next)).not.toBe(key(ran));
