@@ -1,10 +1,21 @@
 // The msgpack codec: plain msgpack maps (no msgpackr records or structures, so
 // Python's `msgpack` reads every frame), envelopes with the payload carried as a
 // separately encoded `bin`, and whole frames (4-byte big-endian length + body).
-import { C1, Packr, Unpackr, RESERVE_START_SPACE, type Options } from 'msgpackr';
+// `msgpackr/pack` is msgpackr's pure-JS entry (Packr and Unpackr, without the
+// stream classes and without loading the native `msgpackr-extract` add-on). That
+// add-on only speeds up decoding long strings, and loading it (CJS loader, libc
+// detection, dlopen) costs about 15-20 ms at the start of every process: most of
+// a child actor's start-up budget. A process that imports `msgpackr` itself gets
+// the add-on for this codec too (both entries share one `unpack.js`).
+import * as msgpackr from 'msgpackr/pack';
+import type { Options } from 'msgpackr';
 import { MsgTypeError, TransportError } from './errors.ts';
 import type { BoxedError, Msg, PayloadMsgType, Uid } from './messages.ts';
 import { validateMsg } from './validate.ts';
+
+const { Packr, Unpackr, RESERVE_START_SPACE } = msgpackr;
+// exported by the entry at run time, missing from its typings
+const C1 = (msgpackr as unknown as { C1: object }).C1;
 
 /** Bytes of the length prefix in front of every frame. */
 export const PREFIX_BYTES = 4;
