@@ -13,7 +13,14 @@ import { spawnChild, type ChildActor, type StartActorOptions } from './spawn/spa
 import { DEFAULT_GRACE_MS, teardown, type TeardownOptions, type TeardownOutcome } from './supervise.ts';
 
 /** Options of {@link openActorNursery}. */
-export interface ActorNurseryOptions extends RootOptions, TeardownOptions {}
+export interface ActorNurseryOptions extends RootOptions, TeardownOptions {
+  /**
+   * How long a cancelled `portal.run` / `openContext` / `cancelActor` on this
+   * nursery's portals waits for the callee to stop (ms; default `graceMs` if
+   * given, else 3000). Sets each portal's `cancelWaitMs`.
+   */
+  cancelWaitMs?: number;
+}
 
 type AnyFn = (...args: any[]) => any;
 
@@ -41,6 +48,7 @@ export class ActorNursery {
     // a child's nurseries tear down with the timing its parent's nursery used, unless told otherwise
     const inherited = (actor.runtimeVars.teardown ?? {}) as TeardownOptions;
     this.#opts = { ...opts, graceMs: opts.graceMs ?? inherited.graceMs, killMs: opts.killMs ?? inherited.killMs };
+    this.#opts.cancelWaitMs ??= (inherited as ActorNurseryOptions).cancelWaitMs;
   }
 
   /** Portals of the children still running. */
@@ -54,11 +62,13 @@ export class ActorNursery {
    * `an.cancel()`, or the end of the nursery.
    */
   async startActor(name: string, opts: StartActorOptions = {}): Promise<Portal> {
-    const teardown = { graceMs: this.#opts.graceMs, killMs: this.#opts.killMs };
+    const teardown = { graceMs: this.#opts.graceMs, killMs: this.#opts.killMs, cancelWaitMs: this.#opts.cancelWaitMs };
     const child = await spawnChild(this.actor, name, { ...opts, runtimeVars: { ...opts.runtimeVars, teardown } });
     const s: Supervised = { child, stopRequested: false, stop: new Event(), gone: new Event() };
     this.#children.add(s);
     child.portal._stop = () => this.#stopChild(s);
+    const wait = this.#opts.cancelWaitMs ?? this.#opts.graceMs;
+    if (wait !== undefined) child.portal.cancelWaitMs = wait;
     this.#n.startSoon(() => this.#guard(() => this.#supervise(s)), `supervise ${name}`);
     return child.portal;
   }

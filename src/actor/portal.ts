@@ -19,7 +19,7 @@ type AnyFn = (...args: any[]) => any;
 
 /** Options of `Portal.openContext`. */
 export interface OpenContextOptions {
-  /** how long to wait for the callee to stop after a cancel or an error here (default 3000 ms) */
+  /** how long to wait for the callee to stop after a cancel or an error here (default: the portal's `cancelWaitMs`) */
   cancelWaitMs?: number;
 }
 
@@ -35,6 +35,12 @@ export class Portal {
   addr: Address | null;
   /** the actor's OS pid (for a thread actor: the pid of its process) */
   pid: number;
+  /**
+   * How long a cancelled `run`, `openContext` (unless given `cancelWaitMs`) and
+   * `cancelActor` (unless given `waitMs`) wait for the callee to stop (ms). Portals
+   * from an actor nursery follow its `cancelWaitMs`, else its `graceMs`; others 3000.
+   */
+  cancelWaitMs = DEFAULT_CANCEL_WAIT_MS;
 
   /** @internal */
   constructor(conn: Connection, addr: Address | null = null) {
@@ -103,7 +109,7 @@ export class Portal {
     } catch (err) {
       if (stopOnCancel && !finished && dialog.error === null) {
         // cancelled or failed here while the callee runs: stop it, and prefer its own error
-        const remote = await stopCall(dialog, this.conn.localUid, err);
+        const remote = await stopCall(dialog, this.conn.localUid, err, this.cancelWaitMs);
         if (remote) throw remote;
       }
       throw err;
@@ -133,21 +139,21 @@ export class Portal {
       return Promise.reject(err);
     }
     const { ns, func } = target;
-    return openContextOn(this.conn, ns, func, args, body as (ctx: Context, first: unknown) => Promise<V> | V, opts.cancelWaitMs ?? DEFAULT_CANCEL_WAIT_MS);
+    return openContextOn(this.conn, ns, func, args, body as (ctx: Context, first: unknown) => Promise<V> | V, opts.cancelWaitMs ?? this.cancelWaitMs);
   }
 
   /**
    * Ask the actor to cancel everything it runs and exit. For a child of this actor,
    * resolves once it has exited (escalating to SIGTERM / SIGKILL if it does not
    * answer); for any other actor, once it acknowledged and closed the connection
-   * (bounded by `waitMs`, default 3000). Returns whether it acknowledged.
+   * (bounded by `waitMs`, default the portal's `cancelWaitMs`). Returns whether it acknowledged.
    */
   async cancelActor(opts: { waitMs?: number } = {}): Promise<boolean> {
     if (this._stop) {
       await this._stop();
       return true;
     }
-    const waitMs = opts.waitMs ?? DEFAULT_CANCEL_WAIT_MS;
+    const waitMs = opts.waitMs ?? this.cancelWaitMs;
     if (this.conn.closed) return false;
     const acked = await withCancelScope({ shield: true }, () => moveOnAfter(waitMs, () => this._call(RUNTIME_NS, 'cancel', [], false).catch(() => false)));
     await withCancelScope({ shield: true }, () => moveOnAfter(waitMs, () => this.conn.waitClosed()));
@@ -174,7 +180,7 @@ function resolveTarget(fn: AnyFn | string, actorName: string): { ns: string; fun
 }
 
 /** Cancel a running call and wait for its end; returns the callee's own error if it failed meanwhile. */
-async function stopCall(d: Dialog, self: Uid, err: unknown): Promise<Error | undefined> {
+async function stopCall(d: Dialog, self: Uid, err: unknown, waitMs: number): Promise<Error | undefined> {
   try {
     await d.send({ type: 'Cancel', canceller: self, reason: isCancelled(err) ? 'caller cancelled' : 'caller failed' });
   } catch {
@@ -182,7 +188,7 @@ async function stopCall(d: Dialog, self: Uid, err: unknown): Promise<Error | und
   }
   let remote: Error | undefined;
   await withCancelScope({ shield: true }, (scope) =>
-    moveOnAfter(DEFAULT_CANCEL_WAIT_MS, async () => {
+    moveOnAfter(waitMs, async () => {
       void scope;
       for (;;) {
         const m = await d.receive();

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { ActorKilledError, ContextCancelled, RemoteActorError, TransportError, openActorNursery, sleepForever, withCancelScope } from 'furrow';
+import { ActorKilledError, ContextCancelled, RemoteActorError, TransportError, moveOnAfter, openActorNursery, sleepForever, withCancelScope } from 'furrow';
 import { alive, expectAllGone, exited, pyActor, waitExited } from './helpers.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'furrow-asyncio-'));
@@ -198,3 +198,23 @@ test('a Python task blocks the loop: teardown escalates to SIGTERM/SIGKILL and t
 });
 
 void RemoteActorError;
+
+test('a cancelled run() on a blocked loop waits the nursery timing, not a hidden 3 s', async () => {
+  const pids: number[] = [];
+  let took = 0;
+  const err = await openActorNursery(
+    async (an) => {
+      const p = await an.startActor('blocked-run', pyActor());
+      pids.push(p.pid);
+      const t0 = Date.now();
+      // the deadline cancels the call once the loop is blocked; the call then waits for the callee to stop
+      await moveOnAfter(200, () => p.run('fx_basic:block_loop'));
+      took = Date.now() - t0;
+    },
+    { graceMs: 300, killMs: 300 },
+  ).catch((e) => e);
+  // 200 ms deadline + at most graceMs (300) waiting for the blocked callee, not 3000
+  expect(took).toBeLessThan(1500);
+  expect((err as Error).message).toMatch(/actor 'blocked-run' did not finish within the 300 ms grace period/);
+  expectAllGone(pids);
+});
