@@ -17,14 +17,15 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+import tempfile
 import threading
 from typing import Any, Coroutine, Optional
 
-from .connection import Connection, open_pipe_connection
+from .connection import Connection, open_pipe_connection, open_socket_connection, serve_unix
 from .errors import TransportError
 from .modules import ModuleNotEnabledError, ModuleRegistry
 from .portal import Portal
-from .rpc import RpcServer
+from .rpc import SELF_NS, RpcServer
 
 #: How often the parent pid is checked (seconds).
 PARENT_WATCH_S = 0.25
@@ -86,6 +87,11 @@ class Actor:
         self._tg: Any = None
         self._stop: asyncio.Event = asyncio.Event()
         self._ppid = os.getppid()
+        #: where this actor listens for peers (`findActor` reaches it there), once it runs
+        self.addr: Optional[dict[str, Any]] = None
+        self._server: Optional[asyncio.AbstractServer] = None
+        self._peers: set[Connection] = set()
+        self._registry_conn: Optional[Connection] = None
 
     def spawn(self, coro: Coroutine[Any, Any, Any], *, name: Optional[str] = None) -> asyncio.Task[Any]:
         """Start a task in the actor's task group (cancelled when the actor stops)."""
@@ -102,7 +108,7 @@ class Actor:
         if func == "ready":
             if self.load_error is not None:
                 raise self.load_error
-            return {"pid": os.getpid(), "addr": None, "runtime": "python"}
+            return {"pid": os.getpid(), "addr": self.addr, "uid": list(self.uid), "runtime": "python"}
         if func == "cancel":
             asyncio.get_running_loop().call_soon(self.cancel, ctx.peer_uid)
             return True
@@ -116,6 +122,11 @@ class Actor:
             self.modules.load_all()
         except BaseException as e:  # noqa: BLE001 - reported to the parent's `ready`
             self.load_error = e
+        if self.load_error is None:
+            try:
+                await self._listen_and_register()
+            except BaseException as e:  # noqa: BLE001 - reported to the parent's `ready`
+                self.load_error = e
         async with _task_group() as tg:
             self._tg = tg
             watch = tg.create_task(self._watch_parent(), name="furrow:parent-watch")
@@ -132,7 +143,45 @@ class Actor:
                 watch.cancel()
                 for t in list(self.rpc.tasks.values()):
                     t.cancel()
+        self._stop_listening()
         self.conn.close()
+
+    async def _listen_and_register(self) -> None:
+        """Listen on a Unix socket (peers found through the registrar connect there) and
+        register with the root's registrar (`furrow:runtime:register`), before `ready`.
+        The entry goes when the connection it was registered over closes (at exit)."""
+        path = os.path.join(tempfile.gettempdir(), f"furrow-py-{os.getpid()}-{self.uid[1][:8]}.sock")
+        self._server = await serve_unix(path, self.name, self.uid[1], self._accept)
+        self.addr = {"kind": "uds", "path": path}
+        reg = self.spec.get("registryAddr")
+        if not reg:
+            return
+        if reg == self.spec.get("parentAddr"):
+            portal = self.parent
+        else:
+            import socket
+
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            sock.setblocking(False)
+            await asyncio.get_running_loop().sock_connect(sock, reg["path"])
+            self._registry_conn = await open_socket_connection(sock, self.name, self.uid[1])
+            self._registry_conn.on_dialog = self.rpc.on_dialog
+            portal = Portal(self._registry_conn)
+        await portal.run(f"{SELF_NS}:register", list(self.uid), self.addr)
+
+    def _accept(self, conn: Connection) -> None:
+        self._peers.add(conn)
+        conn.on_dialog = self.rpc.on_dialog
+
+    def _stop_listening(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            try:
+                os.unlink(self.addr["path"])  # type: ignore[index]
+            except OSError:
+                pass
+        for c in list(self._peers) + ([self._registry_conn] if self._registry_conn else []):
+            c.close()
 
     def _orphaned(self) -> None:
         """The parent is gone: whatever the tasks do, leave within ORPHAN_EXIT_S."""

@@ -425,3 +425,30 @@ async def open_socket_connection(sock: Any, name: str, uuid: Optional[str] = Non
     transport, _ = await loop.create_connection(lambda: proto, sock=sock)
     await conn._attach(transport, transport, proto, handshake_timeout)  # type: ignore[arg-type]
     return conn
+
+
+async def serve_unix(path: str, name: str, uuid: str, on_conn: Callable[["Connection"], None], *, handshake_timeout: float = 10.0) -> asyncio.AbstractServer:
+    """Listen on the Unix socket `path`; each peer that connects is handshaken and handed to `on_conn`."""
+    loop = asyncio.get_running_loop()
+
+    def factory() -> _Wire:
+        conn = Connection(name, uuid)
+        proto = _Wire(conn)
+        orig = proto.connection_made
+
+        def made(transport: asyncio.BaseTransport) -> None:
+            orig(transport)
+
+            async def handshake() -> None:
+                try:
+                    await conn._attach(transport, transport, proto, handshake_timeout)  # type: ignore[arg-type]
+                except Exception:
+                    return
+                on_conn(conn)
+
+            loop.create_task(handshake())
+
+        proto.connection_made = made  # type: ignore[method-assign]
+        return proto
+
+    return await loop.create_unix_server(factory, path)

@@ -43,7 +43,7 @@ class RpcServer:
     def on_dialog(self, d: Dialog, start: Record) -> None:
         """Called by the connection's reader for each new dialog (its first record is `Start`)."""
         a = self.actor
-        ctx = Context("callee", d, a.uid, a.conn.peer_uid, f"{start['ns']}:{start['func']}")
+        ctx = Context("callee", d, a.uid, d.conn.peer_uid, f"{start['ns']}:{start['func']}")
         d.handler = ctx
         task = a.spawn(self._serve(ctx, start), name=f"furrow:{ctx.target}#{d.cid}")
         ctx._task = task
