@@ -1,6 +1,6 @@
 // Python actors register with the root's registrar like Node actors: findActor finds
 // them (and a portal from it calls them over their own socket); they leave on exit.
-import { findActor, getRegistry, openActorNursery } from 'furrow';
+import { RemoteActorError, findActor, getRegistry, openActorNursery } from 'furrow';
 import { BASIC } from '../../actor/helpers.ts';
 import { expectAllGone, pyActor } from './helpers.ts';
 
@@ -16,7 +16,7 @@ test('findActor finds a Python actor, calls reach it, and it leaves the registry
     // a Node actor finds it too and reaches it: its call of a Node function is refused by the Python actor itself
     const node = await an.startActor('node-finder', { enableModules: [BASIC] });
     pids.push(node.pid);
-    const e = await node.run(`${BASIC}:callPeer`, 'py-found', 1, 2).catch((x) => x);
+    const e = (await node.run(`${BASIC}:callPeer`, 'py-found', 1, 2).catch((x) => x)) as RemoteActorError;
     expect(e.boxedType).toBe('ModuleNotEnabledError');
     expect(e.message).toMatch(/not enabled/);
     expect(e.srcUid).toEqual(p.uid);
