@@ -32,7 +32,8 @@ test('a grandchild stuck in a synchronous busy loop is hard-killed and the tree 
       await mid.openContext(spawnTree, [BASIC, 1, 1, 'busyLoop'], async (ctx, sub: number[]) => {
         pids.push(...sub);
         ctx.cancel();
-      });
+        // wait for mid's answer (it kills its grandchild first: grace + kill, ~0.8 s), not the nursery's 300 ms
+      }, { cancelWaitMs: 3000 });
     },
     { graceMs: 300, killMs: 200 },
   ));
