@@ -3,8 +3,10 @@
 // modules, register with the registrar, then serve until cancelled or until the
 // parent goes away (its connection drops; a watch on the parent pid backs that
 // up). Then it cancels its own tree and exits.
+import type { Socket } from 'node:net';
 import { isMainThread, workerData, type MessagePort } from 'node:worker_threads';
-import { connectUds, openConnection, PortTransport, type Address, type Transport } from '../ipc/index.ts';
+import { connectUds, openConnection, PortTransport, StreamTransport, type Address, type Transport } from '../ipc/index.ts';
+import { ioError } from '../ipc/stream.ts';
 import { sleepForever } from '../core/index.ts';
 import { Actor, LINK_OPTIONS } from './runtime.ts';
 import './index.ts';
@@ -18,12 +20,34 @@ interface Boot {
 /** How often a child process checks that its parent is still its parent (ms). */
 const PARENT_WATCH_MS = 250;
 
-/** Run this process (or thread) as a child actor. */
-export async function childMain(): Promise<void> {
-  const boot = JSON.parse(process.argv[isMainThread ? 2 : 2] ?? '{}') as Boot;
+/**
+ * The link to the parent that child-main.ts opened before loading the runtime, with
+ * our `Aid` already sent on it: the worker's port, or the socket being connected.
+ */
+export type EarlyLink = { port: MessagePort } | { path: string; socket: Promise<Socket> };
+
+async function earlyTransport(early: EarlyLink): Promise<Transport> {
+  if ('port' in early) return new PortTransport(early.port, { description: 'port:parent' });
+  const where = `uds:${early.path}`;
+  let s: Socket;
+  try {
+    s = await early.socket;
+  } catch (e) {
+    throw ioError(`connect ${where}`, e as NodeJS.ErrnoException);
+  }
+  return new StreamTransport('uds', where, { readable: s, writable: s });
+}
+
+/** Run this process (or thread) as a child actor (`early`: see child-main.ts). */
+export async function childMain(early?: EarlyLink): Promise<void> {
+  const boot = JSON.parse(process.argv[2] ?? '{}') as Boot;
   const port = (workerData as { furrowPort?: MessagePort } | undefined)?.furrowPort;
-  const transport: Transport = port ? new PortTransport(port, { description: 'port:parent' }) : await connectUds((boot.parentAddr as { path: string }).path);
-  const conn = await openConnection(transport, { name: boot.name, uuid: boot.uuid, ...LINK_OPTIONS });
+  const transport: Transport = early
+    ? await earlyTransport(early)
+    : port
+      ? new PortTransport(port, { description: 'port:parent' })
+      : await connectUds((boot.parentAddr as { path: string }).path);
+  const conn = await openConnection(transport, { name: boot.name, uuid: boot.uuid, ...LINK_OPTIONS, aidSent: early !== undefined });
   const spec = await conn.receiveSpawnSpec();
   const actor = new Actor({ name: spec.name, uuid: boot.uuid, isRoot: false, parentUid: spec.parent, registryAddr: spec.registryAddr, runtimeVars: spec.runtimeVars });
   actor.parentConn = conn;

@@ -33,6 +33,11 @@ export interface ConnectionOptions {
   onDialog?: (dialog: Dialog) => void;
   /** called once when the connection ends; `null` after a clean local close */
   onClose?: (error: TransportError | null) => void;
+  /**
+   * @internal Our `Aid` already went out on this transport (a child's early hello,
+   * `encodeHelloFrame` with the same `name` and `uuid`): do not send it again.
+   */
+  aidSent?: boolean;
 }
 
 /** Frame counters of a connection. */
@@ -147,7 +152,8 @@ export class Connection implements DialogHost {
       timeoutMs,
     );
     try {
-      this._write(encodeFrame(this.local));
+      if (this.#opts.aidSent) this.stats.framesOut++;
+      else this._write(encodeFrame(this.local));
       await suspend<void>((resolve, reject) => {
         done.then(resolve, reject);
       });
