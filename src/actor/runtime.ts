@@ -3,7 +3,6 @@
 // (the RPC server: only exports of enabled modules, plus the runtime's own
 // namespace), hosts the registrar when it is the root, and cancels everything it
 // runs when asked to (`cancelActor`) or when its parent goes away.
-import { randomUUID } from 'node:crypto';
 import { threadId } from 'node:worker_threads';
 import { openNursery, type Nursery } from '../core/index.ts';
 import { connectUds, listenUds, openConnection, type Address, type Connection, type Transport, type Uid } from '../ipc/index.ts';
@@ -96,7 +95,7 @@ export class Actor {
 
   constructor(init: ActorInit) {
     this.name = init.name;
-    this.uuid = init.uuid ?? randomUUID();
+    this.uuid = init.uuid ?? process.getBuiltinModule('node:crypto').randomUUID();
     this.isRoot = init.isRoot;
     this.parentUid = init.parentUid ?? null;
     this.registryAddr = init.registryAddr ?? null;

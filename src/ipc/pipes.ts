@@ -2,7 +2,7 @@
 // all): the parent writes frames to the child's fd 3 and reads the child's fd 4.
 // The child's stdout and stderr stay ordinary output (a stray print() can never
 // corrupt a frame) and are relayed to the parent's, each line prefixed.
-import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import type { ChildProcess, SpawnOptions } from 'node:child_process';
 import { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
 import { StreamTransport } from './stream.ts';
@@ -28,7 +28,8 @@ export interface SpawnWithPipesOptions extends TransportOptions {
  * and the parent's end as a Transport.
  */
 export function spawnWithPipes(command: string, args: readonly string[], opts: SpawnWithPipesOptions = {}): { child: ChildProcess; transport: StreamTransport } {
-  const child = spawn(command, args, { ...opts.spawnOptions, stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'] });
+  // node:child_process is loaded on first use (not at every child actor's start-up)
+  const child = process.getBuiltinModule('node:child_process').spawn(command, args, { ...opts.spawnOptions, stdio: ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'] });
   const toChild = child.stdio[CHILD_READ_FD] as Writable;
   const fromChild = child.stdio[CHILD_WRITE_FD] as Readable;
   const name = opts.name ?? command;

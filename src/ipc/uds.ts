@@ -5,12 +5,22 @@ import { mkdirSync, statSync, unlinkSync } from 'node:fs';
 import { createConnection, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { suspend } from '../core/index.ts';
 import { TransportError } from './errors.ts';
 import { Listener } from './listener.ts';
 import { ioError, StreamTransport } from './stream.ts';
 import type { TransportOptions } from './transport.ts';
+
+/**
+ * 8 random hex digits for a socket file name (unique next to the pid; the name is
+ * no secret: the directory is the user's own). Not node:crypto, which costs ~8 ms
+ * to load in every child actor that listens.
+ */
+function randomHex8(): string {
+  return Math.floor(Math.random() * 0x1_0000_0000)
+    .toString(16)
+    .padStart(8, '0');
+}
 
 /** Longest socket path the kernel takes (sun_path is 108 bytes on Linux, NUL included). */
 const MAX_PATH = 107;
@@ -47,7 +57,7 @@ function unlinkQuiet(path: string): void {
  * is made in {@link runtimeDir}. The file is removed when the listener closes.
  */
 export async function listenUds(opts: TransportOptions & { path?: string; name?: string } = {}): Promise<Listener> {
-  const path = opts.path ?? join(runtimeDir(), `${(opts.name ?? 'actor').replace(/[^\w.-]/g, '_').slice(0, 24)}-${process.pid}-${randomBytes(4).toString('hex')}.sock`);
+  const path = opts.path ?? join(runtimeDir(), `${(opts.name ?? 'actor').replace(/[^\w.-]/g, '_').slice(0, 24)}-${process.pid}-${randomHex8()}.sock`);
   if (Buffer.byteLength(path) > MAX_PATH) throw new TransportError('io', `socket path longer than ${MAX_PATH} bytes: ${path}`);
   const server = createServer();
   await suspend<void>((resolve, reject) => {

@@ -1,7 +1,6 @@
 // The 'fork' backend: a Node child process running child-main.ts with the
 // parent's execArgv (so a user's loader comes along), the compile cache on, and
 // stdio shared with the parent. The child connects back to the parent's socket.
-import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,7 +25,8 @@ export const forkBackend: SpawnBackend = {
   runtime: 'node',
   spawn(req: SpawnRequest): SpawnedChild {
     const boot = JSON.stringify({ name: req.name, uuid: req.uuid, parentAddr: req.parentAddr });
-    const child = spawn(process.execPath, [...req.execArgv, CHILD_MAIN, boot], {
+    // node:child_process is loaded on first use (not at every child actor's start-up)
+    const child = process.getBuiltinModule('node:child_process').spawn(process.execPath, [...req.execArgv, CHILD_MAIN, boot], {
       stdio: ['ignore', 'inherit', 'inherit'],
       env: req.env,
     });
