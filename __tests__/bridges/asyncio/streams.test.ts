@@ -27,34 +27,7 @@ test('a context ping-pong of 100 messages', async () => {
   expectAllGone(pids);
 });
 
-test('10,000 messages from Python in order, a much slower consumer, bounded memory on both sides', async () => {
-  const pids: number[] = [];
-  const N = 10_000;
-  await openActorNursery(async (an) => {
-    const p = await an.startActor('producer', pyActor());
-    pids.push(p.pid);
-    const r = (await p.openContext('fx_basic:produce', [N], async (ctx) => {
-      let next = 0;
-      let maxPending = 0;
-      await ctx.openStream(async (s) => {
-        for await (const v of s) {
-          expect(v).toBe(next++);
-          // the slow consumer: ~0.1 ms of work per message
-          const until = performance.now() + 0.1;
-          while (performance.now() < until);
-          maxPending = Math.max(maxPending, ctx._dialog.pending);
-        }
-      }, { window: 64 });
-      expect(next).toBe(N);
-      expect(maxPending).toBeLessThanOrEqual(64);
-      return ctx.result();
-    })) as { n: number; waited: number; peak_bytes: number };
-    expect(r.n).toBe(N);
-    expect(r.waited).toBeGreaterThan(10); // the producer was held back by the credit window
-    expect(r.peak_bytes).toBeLessThan(64 * 1024);
-  });
-  expectAllGone(pids);
-});
+// the 10,000-message slow-consumer test is in slow-consumer.test.ts
 
 test('ten Python actors in one nursery: one fails, the others are cancelled', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'furrow-ten-'));

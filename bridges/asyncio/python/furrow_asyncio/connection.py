@@ -261,6 +261,12 @@ class Connection:
             self._flush_scheduled = True
             self.loop.call_soon(self._flush)
 
+    @property
+    def send_buffer_bytes(self) -> int:
+        """Bytes written and not yet handed to the OS: this turn's queue plus the write transport's buffer."""
+        t = self._wtransport
+        return self._queued + (t.get_write_buffer_size() if t is not None and not t.is_closing() else 0)
+
     def flush(self) -> None:
         """Write what is queued now (instead of at the end of this loop turn)."""
         if self._queue:

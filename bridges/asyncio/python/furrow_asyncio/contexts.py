@@ -297,6 +297,22 @@ class MsgStream:
             self.closed = True
             self._ctx._send_stop()
 
+    def stats(self) -> dict[str, Any]:
+        """Memory held for this stream right now, to check it stays bounded.
+
+        `buffered`: values received from the peer and not yet read. `credit`: Yields this
+        side may still send before waiting (None when sends are not limited). `granted`:
+        Yields the peer may still send to this side. `send_buffer`: bytes of the whole
+        connection not yet handed to the OS (this stream's sends wait on it).
+        """
+        d = self._ctx._dialog
+        return {
+            "buffered": len(self._ctx._inbox),
+            "credit": d._credit if d._limited else None,
+            "granted": d._outstanding,
+            "send_buffer": d.conn.send_buffer_bytes,
+        }
+
     def __aiter__(self) -> "MsgStream":
         return self
 
