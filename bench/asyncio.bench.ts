@@ -1,0 +1,222 @@
+// furrow/asyncio benches (issue 6, section 4), each against a raw baseline measured
+// in this same run with the same interpreter and the same kind of pipes (the child's
+// fds 3 and 4, 4-byte big-endian length-prefixed msgpack frames, asyncio on the
+// Python side): spawn-to-ready vs a raw Python child that imports asyncio and msgpack
+// and writes one frame on fd 4; RPC round trip vs a raw Node<->Python msgpack
+// ping-pong; stream throughput of small messages vs the raw child writing frames.
+//   npm run bench asyncio        (FURROW_PYTHON picks the interpreter; default /usr/bin/python3)
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import { Packr, Unpackr } from 'msgpackr';
+import { openActorNursery, type Portal } from 'furrow';
+import 'furrow/asyncio';
+import { costRow, measure, median, printTable, rateRow, type Row } from './lib.ts';
+
+const PY = process.env.FURROW_PYTHON ?? '/usr/bin/python3';
+const SPAWNS = 9;
+const RTT_N = 2000;
+const SMALL_N = 20_000;
+const WINDOW = Number(process.env.BENCH_WINDOW ?? 64);
+
+const dir = mkdtempSync(join(tmpdir(), 'furrow-bench-asyncio-'));
+// the furrow side: an enabled module of the Python actor
+writeFileSync(
+  join(dir, 'bench_py.py'),
+  `from furrow_asyncio import context
+
+async def ping(x):
+    return x
+
+@context
+async def blast(ctx, n):
+    await ctx.started(None)
+    async with ctx.open_stream() as s:
+        for i in range(n):
+            await s.send({"i": i})
+`,
+);
+// the raw side: 'ready' writes one frame and exits; 'serve' echoes frames, and answers {"blast": n} with n frames then {"end": True}
+const RAW = join(dir, 'raw.py');
+writeFileSync(
+  RAW,
+  `import asyncio, os, struct, sys
+import msgpack
+P = struct.Struct(">I")
+def frame(v):
+    b = msgpack.packb(v, use_bin_type=True)
+    return P.pack(len(b)) + b
+if sys.argv[1] == "ready":
+    os.write(4, frame({"type": "ready"}))
+    sys.exit(0)
+class W(asyncio.Protocol):
+    paused = False
+    resumed = None
+    def pause_writing(self):
+        self.paused = True
+        self.resumed = asyncio.get_running_loop().create_future()
+    def resume_writing(self):
+        self.paused = False
+        self.resumed.set_result(None)
+class R(asyncio.Protocol):
+    def __init__(self, on, done):
+        self.buf, self.on, self.done = bytearray(), on, done
+    def data_received(self, d):
+        self.buf += d
+        while len(self.buf) >= 4:
+            (n,) = P.unpack_from(self.buf)
+            if len(self.buf) < 4 + n:
+                break
+            v = msgpack.unpackb(bytes(self.buf[4:4 + n]), raw=False)
+            del self.buf[:4 + n]
+            self.on(v)
+    def eof_received(self):
+        self.done.set_result(None)
+async def main():
+    loop = asyncio.get_running_loop()
+    done = loop.create_future()
+    wt, wp = await loop.connect_write_pipe(W, os.fdopen(4, "wb", 0))
+    async def blast(n):
+        for i in range(n):
+            wt.write(frame({"i": i}))
+            if wp.paused:
+                await wp.resumed
+        wt.write(frame({"end": True}))
+    def on(v):
+        if isinstance(v, dict) and "blast" in v:
+            asyncio.ensure_future(blast(v["blast"]))
+        else:
+            wt.write(frame(v))
+    await loop.connect_read_pipe(lambda: R(on, done), os.fdopen(3, "rb", 0))
+    await done
+asyncio.run(main())
+`,
+);
+
+const packr = new Packr({ useRecords: false });
+const unpackr = new Unpackr({ useRecords: false });
+
+function frame(v: unknown): Buffer {
+  const b = packr.pack(v);
+  const f = Buffer.allocUnsafe(4 + b.length);
+  f.writeUInt32BE(b.length, 0);
+  b.copy(f, 4);
+  return f;
+}
+
+/** A raw child on the same pipes as a Python actor (fds 3 in, 4 out), with a frame reader. */
+class RawPeer {
+  readonly child: ChildProcess;
+  readonly out: Writable;
+  #buf = Buffer.alloc(0);
+  #on: (v: unknown) => void = () => {};
+
+  constructor(mode: string) {
+    this.child = spawn(PY, [RAW, mode], { stdio: ['ignore', 'inherit', 'inherit', 'pipe', 'pipe'] });
+    this.out = this.child.stdio[3] as Writable;
+    (this.child.stdio[4] as Readable).on('data', (d: Buffer) => {
+      this.#buf = this.#buf.length ? Buffer.concat([this.#buf, d]) : d;
+      while (this.#buf.length >= 4) {
+        const len = this.#buf.readUInt32BE(0);
+        if (this.#buf.length < 4 + len) break;
+        const v = unpackr.unpack(this.#buf.subarray(4, 4 + len));
+        this.#buf = this.#buf.subarray(4 + len);
+        this.#on(v);
+      }
+    });
+  }
+
+  /** Wait for frames until `until(v)` is true. */
+  next(until: (v: unknown) => boolean): Promise<void> {
+    return new Promise((resolve) => {
+      this.#on = (v) => {
+        if (until(v)) resolve();
+      };
+    });
+  }
+
+  async close(): Promise<void> {
+    this.out.end();
+    if (this.child.exitCode === null) await once(this.child, 'exit');
+  }
+}
+
+async function rawSpawnToReady(): Promise<number> {
+  const t0 = performance.now();
+  const peer = new RawPeer('ready');
+  await peer.next(() => true);
+  const t = performance.now() - t0;
+  await peer.close();
+  return t * 1000;
+}
+
+async function main(): Promise<void> {
+  const rows: Row[] = [];
+  const opts = { backend: 'python' as const, python: PY, cwd: dir, enableModules: ['bench_py'] };
+
+  // ---- spawn to ready (alternating furrow and raw, medians) ----
+  const furrowSpawn: number[] = [];
+  const rawSpawn: number[] = [];
+  await openActorNursery(async (an) => {
+    for (let i = 0; i <= SPAWNS; i++) {
+      const t0 = performance.now();
+      const p = await an.startActor(`py-${i}`, opts);
+      const t = (performance.now() - t0) * 1000;
+      await p.cancelActor();
+      const r = await rawSpawnToReady();
+      if (i > 0) {
+        furrowSpawn.push(t);
+        rawSpawn.push(r);
+      }
+    }
+  });
+  rows.push(costRow('spawn to ready (python actor)', median(furrowSpawn), median(rawSpawn), 1.5));
+
+  // ---- RPC round trip and stream throughput ----
+  const raw = new RawPeer('serve');
+  let rawRtt = 0;
+  let rawStream = 0;
+  let furrowRtt = 0;
+  let furrowStream = 0;
+  await openActorNursery(async (an) => {
+    const p: Portal = await an.startActor('py', opts);
+    furrowRtt = await measure(RTT_N, async () => {
+      for (let i = 0; i < RTT_N; i++) await p.run('bench_py:ping', i);
+    });
+    rawRtt = await measure(RTT_N, async () => {
+      for (let i = 0; i < RTT_N; i++) {
+        const got = raw.next(() => true);
+        raw.out.write(frame(i));
+        await got;
+      }
+    });
+    furrowStream = await measure(SMALL_N, async () => {
+      await p.openContext('bench_py:blast', [SMALL_N], async (ctx) => {
+        let n = 0;
+        await ctx.openStream(async (s) => {
+          for await (const _ of s) n++;
+        }, { window: WINDOW });
+        if (n !== SMALL_N) throw new Error(`stream: got ${n} of ${SMALL_N}`);
+        return ctx.result();
+      });
+    });
+    rawStream = await measure(SMALL_N, async () => {
+      let n = 0;
+      const end = raw.next((v) => (v as { end?: boolean }).end === true || (n++, false));
+      raw.out.write(frame({ blast: SMALL_N }));
+      await end;
+      if (n !== SMALL_N) throw new Error(`raw stream: got ${n} of ${SMALL_N}`);
+    });
+    await p.cancelActor();
+  });
+  await raw.close();
+  rows.push(costRow('RPC round trip (portal.run)', furrowRtt, rawRtt, 2));
+  rows.push(rateRow(`stream, ${SMALL_N} small messages Python->TS (window ${WINDOW})`, furrowStream, rawStream, 0.5));
+  printTable(`furrow/asyncio vs raw Node<->Python pipes (${PY})`, rows);
+  if (rows.some((r) => r.ok === false)) process.exitCode = 1;
+}
+
+main();
