@@ -111,7 +111,7 @@ function frame(v: unknown): Buffer {
 class RawPeer {
   readonly child: ChildProcess;
   readonly out: Writable;
-  #buf = Buffer.alloc(0);
+  #buf: Buffer = Buffer.alloc(0);
   #on: (v: unknown) => void = () => {};
 
   constructor(mode: string) {
