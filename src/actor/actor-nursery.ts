@@ -4,8 +4,8 @@
 // grace, SIGTERM, SIGKILL). When the body ends, the nursery waits for the
 // `runInActor` results, then tears the remaining (daemon) actors down.
 import { ErrorGroup, Event, cancellable, isCancelled, openNursery, withCancelScope, type Nursery } from '../core/index.ts';
-import { ActorDiedError, ActorKilledError } from './errors.ts';
-import { nameOf } from './modules.ts';
+import { ActorDiedError, ActorKilledError, RemoteCancelIgnoredError } from './errors.ts';
+import { nameOf, normalizeModule } from './modules.ts';
 import type { Portal } from './portal.ts';
 import { acquireActor, type RootOptions } from './root.ts';
 import type { Actor } from './runtime.ts';
@@ -27,6 +27,8 @@ type AnyFn = (...args: any[]) => any;
 interface Supervised {
   child: ChildActor;
   stopRequested: boolean;
+  /** killed at once by `portal.kill()`: no teardown, and not an error */
+  killed: boolean;
   stop: Event;
   gone: Event;
 }
@@ -64,9 +66,11 @@ export class ActorNursery {
   async startActor(name: string, opts: StartActorOptions = {}): Promise<Portal> {
     const teardown = { graceMs: this.#opts.graceMs, killMs: this.#opts.killMs, cancelWaitMs: this.#opts.cancelWaitMs };
     const child = await spawnChild(this.actor, name, { ...opts, runtimeVars: { ...opts.runtimeVars, teardown } });
-    const s: Supervised = { child, stopRequested: false, stop: new Event(), gone: new Event() };
+    const s: Supervised = { child, stopRequested: false, killed: false, stop: new Event(), gone: new Event() };
     this.#children.add(s);
     child.portal._stop = () => this.#stopChild(s);
+    child.portal._kill = () => this.#killChild(s);
+    child.portal._enabled = new Set((opts.enableModules ?? []).map(normalizeModule));
     const wait = this.#opts.cancelWaitMs ?? this.#opts.graceMs;
     if (wait !== undefined) child.portal.cancelWaitMs = wait;
     this.#n.startSoon(() => this.#guard(() => this.#supervise(s)), `supervise ${name}`);
@@ -153,6 +157,14 @@ export class ActorNursery {
     await s.gone.wait();
   }
 
+  async #killChild(s: Supervised): Promise<void> {
+    s.stopRequested = true;
+    s.killed = true;
+    if (!s.child.exit) s.child.process.kill('SIGKILL');
+    s.stop.set();
+    await s.gone.wait();
+  }
+
   async #supervise(s: Supervised): Promise<void> {
     const { child } = s;
     let interrupted: { err: unknown } | undefined;
@@ -163,7 +175,7 @@ export class ActorNursery {
     }
     let outcome: TeardownOutcome | undefined;
     try {
-      outcome = await withCancelScope({ shield: true }, () => teardown(child, this.#opts));
+      outcome = await withCancelScope({ shield: true }, () => (s.killed ? child.process.exited.then(() => 'exited' as const) : teardown(child, this.#opts)));
     } finally {
       this.#children.delete(s);
       s.gone.set();
@@ -232,6 +244,14 @@ export async function openActorNursery<T>(
       if (!errors.includes(failure.err)) errors.push(failure.err);
     } else if (errors.length === 0) throw failure.err;
   }
+  // a call that ignored its cancel, in a child this nursery then had to kill: the
+  // ActorKilledError says it all (the call's finally may not have run)
+  const killed = new Set(errors.filter((e) => e instanceof ActorKilledError).map((e) => (e as ActorKilledError).uid[1]));
+  for (let i = errors.length - 1; i >= 0; i--) {
+    const e = errors[i];
+    if (e instanceof RemoteCancelIgnoredError && killed.has(e.uid[1])) errors.splice(i, 1);
+  }
+  if (errors.length === 0 && failure) throw failure.err;
   if (errors.length === 1) throw errors[0];
   if (errors.length > 1) throw new ErrorGroup(errors, `${errors.length} errors in the actor nursery of '${actor.name}'`);
   return value;

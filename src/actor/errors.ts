@@ -2,6 +2,7 @@
 // (RemoteActorError), a context cancelled by someone (ContextCancelled), a stream
 // whose receiver overflowed (StreamOverrun), a child that died on its own
 // (ActorDiedError), and the IPC errors re-exported so users import one place.
+import { CancelIgnoredError } from '../core/index.ts';
 import type { BoxedError, Uid } from '../ipc/index.ts';
 
 export { TransportError, MsgTypeError } from '../ipc/index.ts';
@@ -109,5 +110,34 @@ export class ActorKilledError extends ActorDiedError {
     super(uid, exitCode, signal);
     this.graceMs = graceMs;
     this.message = `actor '${uid[0]}' did not finish within the ${graceMs} ms grace period after cancel; killed with ${killedWith}`;
+  }
+}
+
+/**
+ * A cancelled (or failed) `Portal.run` asked its callee to stop, and the callee
+ * neither answered nor went away within `waitMs` (the portal's `cancelWaitMs`):
+ * the remote call may still be running, its `finally` not run. Thrown by `run`
+ * instead of the `Cancelled` that interrupted it (which is its `cause`), as trio
+ * lets an error replace a cancellation. A `CancelIgnoredError` (the nursery's
+ * error for local tasks that ignore a cancel), with `tasks` = `[target]`. Kill the
+ * actor (`portal.kill()`) or cancel it (`portal.cancelActor()`) to be sure. An
+ * actor nursery that reports the kill of that actor (`ActorKilledError`) drops
+ * this error, which says the same.
+ */
+export class RemoteCancelIgnoredError extends CancelIgnoredError {
+  override name = 'RemoteCancelIgnoredError';
+  /** the callee actor's uid */
+  readonly uid: Uid;
+  /** the remote function, `'module:function'` */
+  readonly target: string;
+  /** how long the caller waited for the callee to stop (ms) */
+  readonly waitMs: number;
+  constructor(uid: Uid, target: string, waitMs: number, cause: unknown) {
+    super([target], waitMs);
+    this.message = `${target} in actor '${uid[0]}' did not stop within ${waitMs} ms of being cancelled: it may still be running`;
+    this.cause = cause;
+    this.uid = uid;
+    this.target = target;
+    this.waitMs = waitMs;
   }
 }

@@ -15,7 +15,7 @@ export { context, isContextFn, normalizeModule, type ContextFn } from './modules
 export { currentActor, Actor } from './runtime.ts';
 export { registerErrorClass, boxError, unboxError } from './box.ts';
 export { ModuleNotEnabledError } from './rpc.ts';
-export { RemoteActorError, ContextCancelled, StreamOverrun, ActorDiedError, ActorKilledError, TransportError, MsgTypeError } from './errors.ts';
+export { RemoteActorError, ContextCancelled, StreamOverrun, ActorDiedError, ActorKilledError, RemoteCancelIgnoredError, TransportError, MsgTypeError } from './errors.ts';
 export { registerSpawnBackend, getSpawnBackend, type SpawnBackend, type SpawnRequest, type SpawnedChild, type ChildExit } from './spawn/backend.ts';
 export type { StartActorOptions, BaseStartActorOptions, SpawnBackendOptions } from './spawn/spawn.ts';
 export type { TeardownOptions, TeardownOutcome } from './supervise.ts';

@@ -44,6 +44,8 @@ export function normalizeModule(spec: string): string {
 
 /** The `(module, export)` names of functions in loaded modules. */
 const names = new WeakMap<Function, { ns: string; func: string }>();
+/** The exported function names of each loaded module. */
+const exported = new Map<string, Set<string>>();
 /** Loaded modules by normalised specifier. */
 const loaded = new Map<string, Promise<Record<string, unknown>>>();
 
@@ -56,9 +58,13 @@ export function loadModule(ns: string): Promise<Record<string, unknown>> {
   if (p === undefined) {
     p = (async () => {
       const mod = (await import(ns.startsWith('file:') ? fileURLToPath(ns) : ns)) as Record<string, unknown>;
+      const funcs = new Set<string>();
       for (const [func, value] of Object.entries(mod)) {
-        if (typeof value === 'function' && !names.has(value)) names.set(value, { ns, func });
+        if (typeof value !== 'function') continue;
+        funcs.add(func);
+        if (!names.has(value)) names.set(value, { ns, func });
       }
+      exported.set(ns, funcs);
       return mod;
     })();
     loaded.set(ns, p);
@@ -70,6 +76,11 @@ export function loadModule(ns: string): Promise<Record<string, unknown>> {
 /** The `(module, export)` pair of a function exported by a loaded module, if any. */
 export function nameOf(fn: Function): { ns: string; func: string } | undefined {
   return names.get(fn);
+}
+
+/** Whether the loaded module `ns` exports a function `func`; `undefined` if `ns` was not loaded here. */
+export function isExported(ns: string, func: string): boolean | undefined {
+  return exported.get(ns)?.has(func);
 }
 
 /**

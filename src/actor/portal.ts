@@ -1,13 +1,14 @@
 // Portal: a handle for calling into another actor over a connection. `run` calls
 // a function exported by one of the actor's enabled modules and returns its
 // result (types follow the function); `openContext` opens a context with a
-// `context()` function; `cancelActor` asks the whole actor to stop.
+// `context()` function; `cancelActor` asks the whole actor to stop; `kill` (a
+// child only) ends it at once.
 import { CancelScope, cancellable, isCancelled, moveOnAfter, withCancelScope } from '../core/index.ts';
 import type { Address, Connection, Dialog, Uid } from '../ipc/index.ts';
 import { unboxError } from './box.ts';
 import { Context, startPump } from './context.ts';
-import { ContextCancelled, TransportError } from './errors.ts';
-import { nameOf, normalizeModule, parseTarget, type ContextFn } from './modules.ts';
+import { RemoteCancelIgnoredError, ContextCancelled, TransportError } from './errors.ts';
+import { isExported, nameOf, normalizeModule, parseTarget, type ContextFn } from './modules.ts';
 
 /** The namespace of the runtime's own functions (cancel, ready, registry). */
 export const RUNTIME_NS = 'furrow:runtime';
@@ -29,6 +30,10 @@ export class Portal {
   readonly conn: Connection;
   /** @internal how `cancelActor` tears the actor down, if this actor is our child */
   _stop: (() => Promise<void>) | undefined;
+  /** @internal how `kill` ends the actor at once, if this actor is our child */
+  _kill: (() => Promise<void>) | undefined;
+  /** @internal the actor's enabled modules (normalised), if known (a child of this actor) */
+  _enabled: ReadonlySet<string> | undefined;
   /** @internal the one-shot result of `runInActor` */
   _result: Promise<unknown> | undefined;
   /** the actor's listening address, if known */
@@ -64,7 +69,9 @@ export class Portal {
    * itself (imported from a module the actor has enabled: arguments and result are
    * type-checked) or a `'module:function'` name. Remote errors are thrown as
    * `RemoteActorError` (or a registered class); if this task is cancelled meanwhile,
-   * the remote call is cancelled too and waited for.
+   * the remote call is cancelled too and waited for (at most `cancelWaitMs`): `run`
+   * then throws the `Cancelled` once the callee has stopped (its `finally` has run),
+   * or `RemoteCancelIgnoredError` if it did not answer in time (it may still be running).
    */
   run<F extends AnyFn>(fn: F, ...args: Parameters<F>): Promise<Awaited<ReturnType<F>>>;
   run(target: string, ...args: unknown[]): Promise<unknown>;
@@ -75,6 +82,24 @@ export class Portal {
     } catch (err) {
       return Promise.reject(err);
     }
+  }
+
+  /**
+   * Whether `run(fn)` can name `fn` here: a function must be an export of a module
+   * this process loaded as enabled; a `'module:function'` string must parse and, if
+   * that module was loaded here, name one of its exported functions. For a child of
+   * this actor, whose enabled modules are known, the module must also be one of
+   * them. Checks names only (no call); the callee checks again.
+   */
+  canRun(fn: AnyFn | string): boolean {
+    let target: { ns: string; func: string } | undefined;
+    try {
+      target = typeof fn === 'string' ? parseTarget(fn) : typeof fn === 'function' ? nameOf(fn) : undefined;
+    } catch {
+      return false;
+    }
+    if (target === undefined || (this._enabled !== undefined && !this._enabled.has(target.ns))) return false;
+    return isExported(target.ns, target.func) !== false;
   }
 
   /** Call the function exported as `func` by the enabled module `ns`. See {@link Portal.run}. */
@@ -90,7 +115,14 @@ export class Portal {
     const dialog = this.conn.openDialog();
     let finished = true;
     try {
-      await dialog.send({ type: 'Start', ns, func, value: args });
+      try {
+        await dialog.send({ type: 'Start', ns, func, value: args });
+      } catch (err) {
+        // a cancel can only land while the written Start waits for the transport to
+        // drain: the callee will run it, so it must be stopped like a running call
+        if (isCancelled(err)) finished = false;
+        throw err;
+      }
       finished = false;
       for (;;) {
         const m = await dialog.receive();
@@ -109,8 +141,10 @@ export class Portal {
     } catch (err) {
       if (stopOnCancel && !finished && dialog.error === null) {
         // cancelled or failed here while the callee runs: stop it, and prefer its own error
-        const remote = await stopCall(dialog, this.conn.localUid, err, this.cancelWaitMs);
-        if (remote) throw remote;
+        const waitMs = this.cancelWaitMs;
+        const stopped = await stopCall(dialog, this.conn.localUid, err, waitMs);
+        if (stopped instanceof Error) throw stopped;
+        if (stopped === 'ignored') throw new RemoteCancelIgnoredError(this.uid, `${ns}:${func}`, waitMs, err);
       }
       throw err;
     } finally {
@@ -160,6 +194,19 @@ export class Portal {
     return acked === true;
   }
 
+  /**
+   * Kill this child actor at once (SIGKILL; a thread actor is terminated, which
+   * stops a busy loop too) and resolve once it is reaped. No cancel request and no
+   * grace: its `finally` blocks do not run. Its nursery takes the exit as asked
+   * for (no `ActorDiedError`, no `ActorKilledError`); calls in flight to it fail
+   * (a cancelled `run` waiting for it to stop throws its `Cancelled`). Only for a
+   * child of this actor (a `TypeError` otherwise); a no-op once it has exited.
+   */
+  async kill(): Promise<void> {
+    if (!this._kill) throw new TypeError(`actor '${this.name}' is not a child of this actor: it cannot be killed from here (use cancelActor())`);
+    await withCancelScope({ shield: true }, () => this._kill!());
+  }
+
   /** For a portal from `runInActor`: the function's result (its error is thrown). A checkpoint. */
   async result(): Promise<unknown> {
     if (!this._result) throw new Error(`actor '${this.name}' was not started with runInActor: it has no result`);
@@ -179,29 +226,35 @@ function resolveTarget(fn: AnyFn | string, actorName: string): { ns: string; fun
   return name;
 }
 
-/** Cancel a running call and wait for its end; returns the callee's own error if it failed meanwhile. */
-async function stopCall(d: Dialog, self: Uid, err: unknown, waitMs: number): Promise<Error | undefined> {
-  try {
-    await d.send({ type: 'Cancel', canceller: self, reason: isCancelled(err) ? 'caller cancelled' : 'caller failed' });
-  } catch {
-    return undefined;
-  }
+/**
+ * Cancel a running call and wait (shielded, at most `waitMs`) for its end. Returns
+ * the callee's own error if it failed meanwhile; `'stopped'` if it answered or its
+ * connection ended (nothing runs there any more); `'ignored'` if neither happened
+ * in time.
+ */
+async function stopCall(d: Dialog, self: Uid, err: unknown, waitMs: number): Promise<Error | 'stopped' | 'ignored'> {
   let remote: Error | undefined;
-  await withCancelScope({ shield: true }, (scope) =>
+  const r = await withCancelScope({ shield: true }, () =>
     moveOnAfter(waitMs, async () => {
-      void scope;
-      for (;;) {
-        const m = await d.receive();
-        if (m.type === 'Return') return;
-        if (m.type === 'Error') {
-          const e = unboxError(m.error);
-          if (!(e instanceof ContextCancelled)) remote = e;
-          return;
+      try {
+        // shielded too: the Cancel may have to wait for the transport to drain
+        await d.send({ type: 'Cancel', canceller: self, reason: isCancelled(err) ? 'caller cancelled' : 'caller failed' });
+        for (;;) {
+          const m = await d.receive();
+          if (m.type === 'Return') return 'stopped';
+          if (m.type === 'Error') {
+            const e = unboxError(m.error);
+            if (!(e instanceof ContextCancelled)) remote = e;
+            return 'stopped';
+          }
         }
+      } catch (e) {
+        if (isCancelled(e)) throw e; // out of time
+        return 'stopped'; // the dialog or its connection ended
       }
-    }).catch(() => undefined),
+    }),
   );
-  return remote;
+  return remote ?? (r === 'stopped' ? r : 'ignored');
 }
 
 /** @internal The opener's side of a context over `conn`. */
@@ -220,7 +273,12 @@ export async function openContextOn<V>(
   let sent = false;
   try {
     try {
-      await dialog.send({ type: 'Start', ns, func, value: args });
+      try {
+        await dialog.send({ type: 'Start', ns, func, value: args });
+      } catch (err) {
+        if (isCancelled(err)) sent = true; // written, cancelled while the transport drained
+        throw err;
+      }
       sent = true;
       await ctx._waitFor(() => ctx._first !== undefined || ctx.done || (ctx.functype !== null && ctx.functype !== 'context'));
       if (ctx._error) throw ctx._error;

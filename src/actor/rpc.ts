@@ -64,6 +64,13 @@ export async function serveDialog(actor: Actor, conn: Connection, dialog: Dialog
     },
   };
   dialog.onCancel = (m) => task.cancel(m.canceller, m.reason ?? 'cancel requested');
+  // a Cancel that came before onCancel was set (e.g. in the same read as the Start)
+  // is in the buffer: the opener sends nothing else before it hears from us
+  while (dialog.pending > 0) {
+    const m = await dialog.receive().catch(() => undefined);
+    if (m === undefined) break;
+    if (m.type === 'Cancel') task.cancel(m.canceller, m.reason ?? 'cancel requested');
+  }
   const target = `${start.ns}:${start.func}`;
   const ctx = isCtx ? new Context('callee', dialog, self, conn.peerUid, target) : undefined;
   const stopPump = ctx ? startPump(ctx) : undefined;
