@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Cancelled, RemoteActorError, isCancelled, withCancelScope } from 'furrow';
 import { openActorPool, type ActorPool, type PoolBackend } from 'furrow/queue';
-import { failAfter, nap, spin, square, swallowCancel, waitForCancel, where, type Where } from './fixtures/pool-jobs.ts';
+import { failAfter, nap, slowCleanup, spin, square, swallowCancel, waitForCancel, where, type Where } from './fixtures/pool-jobs.ts';
 import { notAJob } from './fixtures/pool-other.ts';
 import { caught, expectAllGone } from '../actor/helpers.ts';
 
@@ -177,20 +177,42 @@ describe('openActorPool: bad input', () => {
       "openActorPool: unknown backend 'python' (use 'fork' or 'thread')",
     );
     await expect(openActorPool({ enableModules: [] }, body)).rejects.toThrow(/enableModules must list at least one module/);
-    await expect(openActorPool({ enableModules: [JOBS], graceMs: 10_000 }, body)).rejects.toThrow(/graceMs must be between 0 and 2500/);
+    await expect(openActorPool({ enableModules: [JOBS], graceMs: -1 }, body)).rejects.toThrow(/graceMs must be a number >= 0 \(got -1\)/);
     await expect(openActorPool({ enableModules: [JOBS], concurrency: 3 } as never, body)).rejects.toThrow(/set size, not concurrency/);
   });
 
-  test('a function outside the enabled modules is refused with a clear error, and nothing is left', async () => {
+  test('a function outside the enabled modules is refused at the call with a TypeError; the pool goes on', async () => {
     const pids: number[] = [];
-    const err = await caught(
-      openActorPool({ size: 1, enableModules: [JOBS] }, async (pool) => {
-        pids.push(...pidsOf(pool));
-        await pool.run(notAJob);
-      }),
-    );
-    expect(err).toBeInstanceOf(TypeError);
-    expect(err.message).toMatch(/function 'notAJob' is not exported by any module loaded as enabled here/);
+    const out = await openActorPool({ size: 1, enableModules: [JOBS] }, async (pool) => {
+      pids.push(...pidsOf(pool));
+      const refused = pool.run(notAJob);
+      const err = await caught(refused);
+      expect(err).toBeInstanceOf(TypeError);
+      expect(err.message).toMatch(/function 'notAJob' is not an export of the pool's enableModules/);
+      expect((await caught(pool.run(`${JOBS}:nope`))).message).toMatch(/is not an export of the pool's enableModules/);
+      expect(pool.queue.size + pool.queue.pending).toBe(0);
+      return (await pool.run(square, 4)).square;
+    });
+    expect(out).toBe(16);
+    expectAllGone(pids);
+  });
+});
+
+describe('openActorPool: graceMs', () => {
+  test('a grace longer than 3 s: a job whose finally takes 3.2 s is waited for, and its actor serves the next job', async () => {
+    const pids: number[] = [];
+    const cleaned = join(tmp, 'cleaned.json');
+    await openActorPool({ size: 1, enableModules: [JOBS], graceMs: 6000 }, async (pool) => {
+      pids.push(...pidsOf(pool));
+      const ac = new AbortController();
+      const job = pool.runWith({ signal: ac.signal }, slowCleanup, server.port, cleaned, 3200);
+      const ran = await server.next();
+      ac.abort(new Error('stop'));
+      await caught(job);
+      expect(key(await pool.run(where))).toBe(key(ran));
+      expect(JSON.parse(readFileSync(cleaned, 'utf8'))).toEqual(ran);
+      expect(pool.replaced).toBe(0);
+    });
     expectAllGone(pids);
   });
 });

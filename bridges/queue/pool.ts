@@ -2,22 +2,21 @@
 // `pool.run(fn, ...args)` is a job of an `openTaskQueue` queue that borrows an idle
 // actor of an `openActorNursery` and calls `fn` there with `Portal.run`. A cancelled
 // job is cancelled inside its actor (its scope, its `finally`); only a job that
-// ignores that for `graceMs` gets its actor killed and replaced.
+// ignores that for `graceMs` (the actors' `cancelWaitMs`: `Portal.run` then throws
+// `RemoteCancelIgnoredError`) gets its actor killed (`portal.kill()`) and replaced.
 import { availableParallelism } from 'node:os';
 import {
+  RemoteCancelIgnoredError,
   currentSignal,
-  getSpawnBackend,
   isCancelled,
   openActorNursery,
   openChannel,
   openNursery,
-  registerSpawnBackend,
   withCancelScope,
   type ActorNursery,
   type MemoryReceiveChannel,
   type MemorySendChannel,
   type Portal,
-  type SpawnedChild,
 } from 'furrow';
 import { openTaskQueue, type JobOptions, type TaskQueue, type TaskQueueOptions } from './task-queue.ts';
 
@@ -25,13 +24,6 @@ type AnyFn = (...args: any[]) => any;
 
 /** The backends a pool can run on. */
 export type PoolBackend = 'fork' | 'thread';
-
-/**
- * The largest `graceMs`: `Portal.run` waits at most 3 s for a cancelled call to end
- * and then gives up silently, so a longer grace could not tell a job that finished
- * its `finally` from one that ignored the cancel.
- */
-export const MAX_POOL_GRACE_MS = 2500;
 
 /** Options of {@link openActorPool}: the pool's, p-queue's (not `concurrency`), and the actors' teardown timing. */
 export interface ActorPoolOptions extends Omit<TaskQueueOptions, 'concurrency'> {
@@ -41,7 +33,7 @@ export interface ActorPoolOptions extends Omit<TaskQueueOptions, 'concurrency'> 
   backend?: PoolBackend;
   /** Modules whose exports jobs may call (paths or `file:` URLs). At least one. */
   enableModules: string[];
-  /** How long (ms) a cancelled job gets to end before its actor is killed and replaced (default 1000, at most {@link MAX_POOL_GRACE_MS}). */
+  /** How long (ms) a cancelled job gets to end before its actor is killed and replaced (default 1000; the actors' `cancelWaitMs`). */
   graceMs?: number;
   /** Teardown of the actors when the pool ends (`openActorNursery`'s `graceMs`, default 2000). */
   teardownGraceMs?: number;
@@ -60,30 +52,6 @@ interface Slot {
   portal: Portal;
 }
 
-// Each pool backend wraps a built-in one to keep hold of the spawned child, so that a
-// stuck actor can be killed at once (SIGKILL, or terminating the thread) rather than
-// through the nursery's cancel request / grace / SIGTERM escalation.
-const children = new Map<string, SpawnedChild>();
-const wrapped = new Set<string>();
-
-function poolBackend(base: PoolBackend): string {
-  const name = `furrow/queue pool:${base}`;
-  if (!wrapped.has(name)) {
-    const inner = getSpawnBackend(base);
-    registerSpawnBackend(name, {
-      runtime: inner.runtime,
-      async spawn(req) {
-        const child = await inner.spawn(req);
-        children.set(req.uuid, child);
-        void child.exited.then(() => children.delete(req.uuid));
-        return child;
-      },
-    });
-    wrapped.add(name);
-  }
-  return name;
-}
-
 /**
  * The handle the body of {@link openActorPool} gets. Jobs are tasks of the pool's
  * queue; each borrows one idle actor for its whole run.
@@ -100,6 +68,7 @@ export class ActorPool {
   #idleIn: MemorySendChannel<Slot>;
   #idleOut: MemoryReceiveChannel<Slot>;
   #portals = new Set<Portal>();
+  #probe!: Portal;
   #spawned = 0;
   #replaced = 0;
 
@@ -147,6 +116,11 @@ export class ActorPool {
     if (typeof fn !== 'function' && typeof fn !== 'string') {
       return Promise.reject(new TypeError(`ActorPool.run: fn must be an exported function or 'module:function' (got ${typeof fn})`));
     }
+    // refused here, before it is a job: a job error would end the pool
+    if (!this.#probe.canRun(fn)) {
+      const what = typeof fn === 'string' ? `'${fn}'` : `function '${fn.name || '(anonymous)'}'`;
+      return Promise.reject(new TypeError(`ActorPool.run: ${what} is not an export of the pool's enableModules (${this.#opts.enableModules.join(', ')})`));
+    }
     const caller = currentSignal();
     const signal = opts.signal ? AbortSignal.any([opts.signal, caller]) : caller;
     return this.queue.add((jobSignal) => this.#job(jobSignal, fn, args), { ...opts, signal });
@@ -156,45 +130,40 @@ export class ActorPool {
   async _spawn(): Promise<void> {
     const i = this.#spawned++;
     const { enableModules, actorName } = this.#opts;
-    const portal = await this.#an.startActor(`${actorName}-${i}`, { enableModules, backend: poolBackend(this.backend) });
+    const portal = await this.#an.startActor(`${actorName}-${i}`, { enableModules, backend: this.backend });
+    // a cancelled job's run waits graceMs for the actor to stop it, then throws RemoteCancelIgnoredError
+    portal.cancelWaitMs = this.#opts.graceMs;
+    // every actor enables the same modules: any one of them answers canRun (kept even once replaced)
+    this.#probe ??= portal;
     this.#portals.add(portal);
     this.#idleIn.sendNowait({ portal });
   }
 
   async #job(signal: AbortSignal, fn: AnyFn | string, args: unknown[]): Promise<unknown> {
     const slot = await this.#idleOut.receive();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let killed: Promise<unknown> | undefined;
-    const onAbort = (): void => {
-      timer = setTimeout(() => (killed = this.#kill(slot)), this.#opts.graceMs);
-    };
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
+    let stuck = false;
     try {
       return await slot.portal.run(fn as AnyFn, ...args);
     } catch (err) {
+      let e = err;
+      if (err instanceof RemoteCancelIgnoredError) {
+        // the job ignored its cancel for graceMs: its actor is killed (below), the job was cancelled
+        stuck = true;
+        e = err.cause;
+      }
       // cancelled and stopped in time (or killed): the job was cancelled, not failed
-      if (signal.aborted && isCancelled(err)) return undefined;
-      throw err;
+      if ((signal.aborted || stuck) && isCancelled(e)) return undefined;
+      throw e;
     } finally {
-      signal.removeEventListener('abort', onAbort);
-      clearTimeout(timer);
-      if (killed === undefined) this.#idleIn.sendNowait(slot);
-      else await withCancelScope({ shield: true }, () => this.#replace(killed!));
+      if (!stuck) this.#idleIn.sendNowait(slot);
+      else await withCancelScope({ shield: true }, () => this.#replace(slot));
     }
   }
 
-  /** The job ignored its cancel past the grace period: kill its actor at once. */
-  #kill(slot: Slot): Promise<unknown> {
+  /** Kill the actor of a job that ignored its cancel, and (unless the pool is ending) start another. */
+  async #replace(slot: Slot): Promise<void> {
     this.#portals.delete(slot.portal);
-    // cancelActor first, so the nursery expects the exit and does not call it a death
-    const gone = withCancelScope({ shield: true }, () => slot.portal.cancelActor());
-    children.get(slot.portal.uid[1])?.kill('SIGKILL');
-    return gone;
-  }
-
-  async #replace(killed: Promise<unknown>): Promise<void> {
-    await killed;
+    await slot.portal.kill();
     this.#replaced++;
     if (!this.queue.nursery.cancelScope.isCancelled) await this._spawn();
   }
@@ -227,9 +196,7 @@ export async function openActorPool<T>(opts: ActorPoolOptions, body: (pool: Acto
   if (!Array.isArray(enableModules) || enableModules.length === 0 || !enableModules.every((m) => typeof m === 'string')) {
     throw new TypeError('openActorPool: enableModules must list at least one module (the modules whose exports jobs call)');
   }
-  if (!(graceMs >= 0 && graceMs <= MAX_POOL_GRACE_MS)) {
-    throw new RangeError(`openActorPool: graceMs must be between 0 and ${MAX_POOL_GRACE_MS} (got ${graceMs})`);
-  }
+  if (typeof graceMs !== 'number' || !(graceMs >= 0)) throw new RangeError(`openActorPool: graceMs must be a number >= 0 (got ${String(graceMs)})`);
   if ('concurrency' in opts) throw new TypeError('openActorPool: set size, not concurrency (one job per actor)');
   return openActorNursery(
     (an) =>
