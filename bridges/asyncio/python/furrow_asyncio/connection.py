@@ -12,7 +12,7 @@ import os
 import uuid as uuidlib
 from typing import Any, Callable, Optional, Protocol
 
-from .codec import MAX_FRAME_BYTES, FrameDecoder, ProtocolError, decode_record, encode_frame, pack
+from .codec import MAX_FRAME_BYTES, FrameDecoder, ProtocolError, decode_record, encode_frame, pack, PayloadHeader
 from .errors import MsgTypeError, TransportError, box_transport_error
 from .messages import PROTOCOL_VERSION, Record, validate_record
 
@@ -30,7 +30,7 @@ class DialogHandler(Protocol):
 class Dialog:
     """One `cid` on a connection: sends records, counts credit, hands received records to its handler."""
 
-    __slots__ = ("conn", "cid", "local", "handler", "closed", "error", "_credit", "_limited", "_credit_waiter", "_window", "_outstanding")
+    __slots__ = ("conn", "cid", "local", "handler", "closed", "error", "_credit", "_limited", "_credit_waiter", "_window", "_outstanding", "_heads")
 
     def __init__(self, conn: "Connection", cid: int, local: bool) -> None:
         self.conn = conn
@@ -44,6 +44,7 @@ class Dialog:
         self._credit_waiter: Optional[asyncio.Future[None]] = None
         self._window = 0  # > 0 once this side granted credit: Yields past it break the window
         self._outstanding = 0
+        self._heads: dict[str, PayloadHeader] = {}  # record type -> its frame header on this dialog
 
     # ---- sending ----
 
@@ -57,29 +58,44 @@ class Dialog:
     async def send_value(self, type_: str, value: Any) -> None:
         """Send a payload record (`Started`, `Yield`, `Return`); a `Yield` waits for credit when sends are limited.
 
-        Raises MsgTypeError (nothing sent) if the value cannot be encoded.
+        Raises MsgTypeError (nothing sent) if the value cannot be encoded. The payload is
+        packed once; the record around it is a pre-built header (codec.PayloadHeader).
         """
         try:
             pld = pack(value)
         except Exception as e:
             raise MsgTypeError(f"cannot encode a {type_} value on dialog {self.cid}: {type(e).__name__}: {e}") from e
-        if type_ == "Yield" and self._limited:
-            while self._credit <= 0:
-                if self.error is not None:
-                    raise self.error
-                if self.closed:
-                    raise TransportError("closed", f"dialog {self.cid} is closed")
-                self._credit_waiter = asyncio.get_running_loop().create_future()
-                try:
-                    await self._credit_waiter
-                finally:
-                    self._credit_waiter = None
+        is_yield = type_ == "Yield"
+        if is_yield and self._limited:
+            if self._credit <= 0:
+                await self._wait_credit()
             self._credit -= 1
-        self.send_nowait({"type": type_, "pld": pld})
-        if type_ != "Yield":
+        err = self.error
+        if err is not None and isinstance(err, TransportError):
+            raise err
+        head = self._heads.get(type_)
+        if head is None:
+            head = self._heads[type_] = PayloadHeader(type_, self.cid)
+        conn = self.conn
+        conn.write_frame(head.frame(pld))
+        if not is_yield:
             # a first or final value goes out now, even if the caller then blocks the loop
-            self.conn.flush()
-        await self.conn.drain()
+            conn.flush()
+        p = conn._wproto
+        if p is not None and p.paused:
+            await conn.drain()
+
+    async def _wait_credit(self) -> None:
+        while self._credit <= 0:
+            if self.error is not None:
+                raise self.error
+            if self.closed:
+                raise TransportError("closed", f"dialog {self.cid} is closed")
+            self._credit_waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._credit_waiter
+            finally:
+                self._credit_waiter = None
 
     def limit_sends(self) -> None:
         """From now on each `Yield` sent uses one credit granted by the peer."""
@@ -251,7 +267,12 @@ class Connection:
         """Queue one record; it goes out with everything queued in this loop turn."""
         if self.closed:
             raise self._closed_error()
-        frame = encode_frame(rec)
+        self.write_frame(encode_frame(rec))
+
+    def write_frame(self, frame: bytes) -> None:
+        """Queue one whole frame (prefix included); it goes out with everything queued in this loop turn."""
+        if self.closed:
+            raise self._closed_error()
         self.stats["framesOut"] += 1
         self._queue.append(frame)
         self._queued += len(frame)

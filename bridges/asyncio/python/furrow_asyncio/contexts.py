@@ -282,7 +282,12 @@ class MsgStream:
         """Send one value; waits while the peer's credit window is spent."""
         if self.closed:
             raise EndOfStream("this stream was closed: cannot send")
-        await self._ctx._send(value)
+        ctx = self._ctx  # Context._send inlined: this is the per-message path
+        if ctx._error is not None:
+            raise ctx._error
+        if ctx._stop_sent:
+            raise EndOfStream("this side of the stream is closed")
+        await ctx._dialog.send_value("Yield", value)
 
     async def receive(self) -> Any:
         """The next value from the peer; EndOfStream once it closed its side and everything was read."""
