@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import uuid as uuidlib
 from typing import Any, Callable, Optional, Protocol
 
 from .codec import MAX_FRAME_BYTES, FrameDecoder, ProtocolError, decode_record, encode_frame, pack, PayloadHeader
@@ -179,7 +178,11 @@ class Connection:
 
     def __init__(self, name: str, uuid: Optional[str] = None, *, max_frame_bytes: int = MAX_FRAME_BYTES) -> None:
         self.loop = asyncio.get_running_loop()
-        self.local: Record = {"type": "Aid", "name": name, "uuid": uuid or str(uuidlib.uuid4()), "pid": os.getpid(), "runtime": "python", "version": PROTOCOL_VERSION}
+        if not uuid:
+            import uuid as uuidlib  # lazily: a spawned child gets its uuid in the boot argument
+
+            uuid = str(uuidlib.uuid4())
+        self.local: Record = {"type": "Aid", "name": name, "uuid": uuid, "pid": os.getpid(), "runtime": "python", "version": PROTOCOL_VERSION}
         self.peer: Record = {}
         self._on_dialog: Optional[Callable[[Dialog, Record], None]] = None
         self._incoming: list[tuple[Dialog, Record]] = []

@@ -10,7 +10,6 @@ from __future__ import annotations
 import importlib
 import inspect
 import os
-from pathlib import Path
 from types import ModuleType
 from typing import Any, Callable, Iterable
 
@@ -32,6 +31,8 @@ def parse_target(target: str) -> tuple[str, str]:
 def normalize_module(spec: str) -> str:
     """Absolute or `./`/`../` paths become `file:` URLs (resolved against the cwd); anything else is kept."""
     if spec.startswith("/") or spec.startswith("./") or spec.startswith("../"):
+        from pathlib import Path  # lazily (start-up time)
+
         return Path(os.path.abspath(spec)).as_uri()
     return spec
 
