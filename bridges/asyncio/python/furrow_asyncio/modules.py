@@ -43,6 +43,7 @@ class ModuleRegistry:
     def __init__(self, enabled: Iterable[str] = ()) -> None:
         self.enabled: list[str] = []
         self._modules: dict[str, ModuleType] = {}
+        self._found: dict[tuple[str, str], tuple[Callable[..., Any], str]] = {}
         self.enable(enabled)
 
     def enable(self, names: Iterable[str]) -> None:
@@ -65,7 +66,19 @@ class ModuleRegistry:
         return mod
 
     def lookup(self, ns: str, func: str) -> tuple[Callable[..., Any], str]:
-        """The function `ns:func` and its kind: `'context'`, `'asyncfunc'`, `'asyncgen'` or `'sync'`."""
+        """The function `ns:func` and its kind: `'context'`, `'asyncfunc'`, `'asyncgen'` or `'sync'`.
+
+        A found function is remembered (the checks below use `inspect`: several us per
+        call); the memo is used only while the module still binds `func` to it.
+        """
+        hit = self._found.get((ns, func))
+        if hit is not None and self._modules[ns].__dict__.get(func) is hit[0]:
+            return hit
+        found = self._lookup(ns, func)
+        self._found[(ns, func)] = found
+        return found
+
+    def _lookup(self, ns: str, func: str) -> tuple[Callable[..., Any], str]:
         if ns not in self.enabled:
             raise ModuleNotEnabledError(f"module '{ns}' is not enabled in this actor (enabled: {', '.join(self.enabled) or 'none'})")
         mod = self.load(ns)
