@@ -34,6 +34,16 @@ test('a cancelled actor leaves the registry', async () => {
   });
 });
 
+test('a killed actor (no chance to unregister itself) is gone from the registry when kill() returns', async () => {
+  await openActorNursery(async (an) => {
+    const p = await an.startActor('killed', { enableModules: [BASIC] });
+    expect(await names()).toContain('killed');
+    await p.kill();
+    expectAllGone([p.pid]);
+    expect(await names()).not.toContain('killed');
+  });
+});
+
 test('a stale entry is removed when it cannot be reached', async () => {
   await openActorNursery(async () => {
     currentActor().registrar!.register(['ghost', 'ghost-uuid'], { kind: 'uds', path: '/nonexistent/ghost.sock' }, null);

@@ -3,7 +3,7 @@
 // body and every other child, which are torn down in parallel (cancel request,
 // grace, SIGTERM, SIGKILL). When the body ends, the nursery waits for the
 // `runInActor` results, then tears the remaining (daemon) actors down.
-import { ErrorGroup, Event, cancellable, isCancelled, openNursery, withCancelScope, type Nursery } from '../core/index.ts';
+import { ErrorGroup, Event, cancellable, isCancelled, moveOnAfter, openNursery, withCancelScope, type Nursery } from '../core/index.ts';
 import { ActorDiedError, ActorKilledError, RemoteCancelIgnoredError } from './errors.ts';
 import { nameOf, normalizeModule } from './modules.ts';
 import type { Portal } from './portal.ts';
@@ -165,6 +165,17 @@ export class ActorNursery {
     await s.gone.wait();
   }
 
+  /**
+   * Remove a reaped child from the registrar before reporting it gone, so that
+   * `cancelActor()` returning means `findActor` no longer finds it (the registrar
+   * would also drop it when it sees the child's connection end, but maybe later).
+   */
+  async #unregister(uuid: string): Promise<void> {
+    await withCancelScope({ shield: true }, () =>
+      moveOnAfter(1000, () => this.actor.registrarCall('unregister', uuid).catch(() => undefined)),
+    );
+  }
+
   async #supervise(s: Supervised): Promise<void> {
     const { child } = s;
     let interrupted: { err: unknown } | undefined;
@@ -178,6 +189,7 @@ export class ActorNursery {
       outcome = await withCancelScope({ shield: true }, () => (s.killed ? child.process.exited.then(() => 'exited' as const) : teardown(child, this.#opts)));
     } finally {
       this.#children.delete(s);
+      await this.#unregister(child.portal.uid[1]);
       s.gone.set();
     }
     const e = child.exit;
