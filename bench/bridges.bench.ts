@@ -7,7 +7,7 @@ import { openNursery } from 'furrow';
 import { runPromise } from 'furrow/promise';
 import { fromObservable } from 'furrow/rxjs';
 import { openTaskQueue } from 'furrow/queue';
-import { costRow, measure, printTable, rateRow, type Row } from './lib.ts';
+import { costRow, measure, measurePair, printTable, rateRow, type Row } from './lib.ts';
 
 const rows: Row[] = [];
 
@@ -64,15 +64,21 @@ rows.push(rateRow('fromObservable consumed with for await', bridgedRate, rawRate
 const JOBS = 100_000;
 const CONCURRENCY = 16;
 const job = async (): Promise<number> => 1;
-const rawQueue = await measure(JOBS, async () => {
-  const q = new PQueue({ concurrency: CONCURRENCY });
-  for (let i = 0; i < JOBS; i++) q.add(job);
-  await q.onIdle();
-}, 9);
-const bridgedQueue = await measure(JOBS, () =>
-  openTaskQueue({ concurrency: CONCURRENCY }, (q) => {
+// Alternated round by round (see measurePair): run back to back, the side measured
+// second pays for the first one's heap.
+const [rawQueue, bridgedQueue] = await measurePair(
+  JOBS,
+  async () => {
+    const q = new PQueue({ concurrency: CONCURRENCY });
     for (let i = 0; i < JOBS; i++) q.add(job);
-  }), 9);
+    await q.onIdle();
+  },
+  () =>
+    openTaskQueue({ concurrency: CONCURRENCY }, (q) => {
+      for (let i = 0; i < JOBS; i++) q.add(job);
+    }),
+  9,
+);
 rows.push({ name: `bare p-queue, ${JOBS} trivial jobs, concurrency ${CONCURRENCY}`, us: rawQueue });
 rows.push(costRow('openTaskQueue, same jobs', bridgedQueue, rawQueue, 1.5));
 

@@ -37,6 +37,28 @@ export async function measure(ops: number, fn: () => unknown, runs = 7): Promise
   return median(samples);
 }
 
+/**
+ * Time a raw baseline and the furrow case alternately (raw, furrow, raw, ...), each
+ * `runs` times after one warm-up of each, and return both medians in microseconds
+ * per operation. Alternating keeps load swings and heap growth from favouring
+ * whichever side happens to run first.
+ */
+export async function measurePair(ops: number, raw: () => unknown, ours: () => unknown, runs = 7): Promise<[number, number]> {
+  await raw();
+  await ours();
+  const a: number[] = [];
+  const b: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    for (const [fn, out] of [[raw, a], [ours, b]] as const) {
+      (globalThis as { gc?: () => void }).gc?.();
+      const t0 = performance.now();
+      await fn();
+      out.push(((performance.now() - t0) * 1000) / ops);
+    }
+  }
+  return [median(a), median(b)];
+}
+
 /** Format a ratio row: cost ratio (us / baseline) against a "<= Nx" target. */
 export function costRow(name: string, us: number, baselineUs: number, maxRatio: number): Row {
   return { name, us, baselineUs, target: `<= ${maxRatio}x`, ok: us / baselineUs <= maxRatio };
