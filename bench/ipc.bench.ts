@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { MessageChannel, Worker, isMainThread, parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { Packr, Unpackr } from 'msgpackr';
 import { connectUds, listenUds, openConnection, PortTransport, type Connection, type Dialog } from '../src/ipc/index.ts';
-import { costRow, measure, printTable, rateRow, type Row } from './lib.ts';
+import { costRow, measure, measurePair, printTable, rateRow, type Row } from './lib.ts';
 
 const packr = new Packr({ useRecords: false });
 const unpackr = new Unpackr({ useRecords: false });
@@ -125,40 +125,45 @@ async function main(): Promise<void> {
     ['one-way small messages, UDS', SMALL, 200_000, 0.8],
     ['one-way 1 MiB messages, UDS', { data: Buffer.alloc(1 << 20, 1) }, 300, 0.9],
   ] as const) {
+    // Both pairs stay open and the rounds alternate (see measurePair), so load
+    // swings and heap growth do not favour whichever side runs first.
     const [c, s, done] = await rawPair(tmp);
     let got = 0;
     let resolve: () => void = () => {};
     rawReader(s, () => {
       if (++got === N) resolve();
     });
-    const raw = await measure(N, async () => {
-      got = 0;
-      const p = new Promise<void>((r) => (resolve = r));
-      // coalesced: frames built in one tick are written together
-      let batch: Buffer[] = [];
-      let bytes = 0;
-      for (let i = 0; i < N; i++) {
-        const f = rawFrame(value);
-        batch.push(f);
-        bytes += f.length;
-        if (bytes >= 64 * 1024 || i === N - 1) {
-          if (!c.write(batch.length === 1 ? batch[0] : Buffer.concat(batch, bytes))) await once(c, 'drain');
-          batch = [];
-          bytes = 0;
-        }
-      }
-      await p;
-    });
-    await done();
     const [a, b, close] = await connPair();
     const [da, db] = await dialogPair(a, b);
-    const us = await measure(N, async () => {
-      const rx = (async () => {
-        for (let i = 0; i < N; i++) await db.receive();
-      })();
-      for (let i = 0; i < N; i++) await da.send({ type: 'Yield', value });
-      await rx;
-    });
+    const [raw, us] = await measurePair(
+      N,
+      async () => {
+        got = 0;
+        const p = new Promise<void>((r) => (resolve = r));
+        // coalesced: frames built in one tick are written together
+        let batch: Buffer[] = [];
+        let bytes = 0;
+        for (let i = 0; i < N; i++) {
+          const f = rawFrame(value);
+          batch.push(f);
+          bytes += f.length;
+          if (bytes >= 64 * 1024 || i === N - 1) {
+            if (!c.write(batch.length === 1 ? batch[0] : Buffer.concat(batch, bytes))) await once(c, 'drain');
+            batch = [];
+            bytes = 0;
+          }
+        }
+        await p;
+      },
+      async () => {
+        const rx = (async () => {
+          for (let i = 0; i < N; i++) await db.receive();
+        })();
+        for (let i = 0; i < N; i++) await da.send({ type: 'Yield', value });
+        await rx;
+      },
+    );
+    await done();
     await close();
     rows.push(rateRow(label, us, raw, minShare));
   }
