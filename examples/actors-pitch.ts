@@ -6,6 +6,7 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { context, currentActor, openActorNursery, openNursery, sleep } from 'furrow';
+import { isAlive } from './lib/processes.ts';
 
 /** Runs in each actor: report who we are, then send a heartbeat every 20 ms until cancelled. */
 export const heartbeat = context(async (ctx) => {
@@ -17,15 +18,6 @@ export const heartbeat = context(async (ctx) => {
     }
   });
 });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 // A module that enables itself must not await its main at the top level: the
 // parent imports it again to name its functions, and that import waits for the
@@ -53,7 +45,7 @@ async function main(): Promise<void> {
     });
   } catch (err) {
     console.log(`root crashed: ${(err as Error).message}`);
-    const left = pids.filter(alive);
+    const left = pids.filter(isAlive);
     console.log(left.length === 0 ? `all ${pids.length} actors were reaped: no process left` : `LEFT ALIVE: ${left.join(', ')}`);
     process.exitCode = left.length === 0 ? 0 : 1;
   }

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { openActorNursery, type Portal } from 'furrow';
 import { openTaskQueue } from 'furrow/queue';
 import 'furrow/asyncio';
+import { isAlive } from './lib/processes.ts';
 
 const python = process.env.FURROW_PYTHON ?? '/usr/bin/python3';
 const cwd = fileURLToPath(new URL('./python/', import.meta.url));
@@ -15,15 +16,6 @@ const size = Number(process.argv[2] ?? 3);
 const jobs = Number(process.argv[3] ?? 12);
 
 type Digest = { job: number; digest: string; pid: number };
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const pids: number[] = [];
 const results = await openActorNursery(async (an) => {
@@ -52,5 +44,5 @@ for (const r of results ?? []) perWorker.set(r.pid, (perWorker.get(r.pid) ?? 0) 
 console.log(`${results?.length} jobs done in order: ${results?.every((r, i) => r.job === i) ? 'yes' : 'no'}`);
 console.log(`first digest: ${results?.[0]?.digest}`);
 console.log(`${perWorker.size} of ${size} python workers took jobs (${[...perWorker.values()].reduce((a, b) => a + b, 0)} in all)`);
-const left = pids.filter(alive);
+const left = pids.filter(isAlive);
 console.log(left.length === 0 ? `all ${pids.length} python workers (pids ${pids.join(' ')}) exited: nothing left running` : `still alive: ${left.join(', ')}`);

@@ -6,18 +6,10 @@
 import { fileURLToPath } from 'node:url';
 import { openActorNursery } from 'furrow';
 import 'furrow/asyncio';
+import { isAlive } from './lib/processes.ts';
 
 const python = process.env.FURROW_PYTHON ?? '/usr/bin/python3';
 const cwd = fileURLToPath(new URL('./python/', import.meta.url));
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 let pid = 0;
 const got: number[] = [];
@@ -38,4 +30,4 @@ await openActorNursery(async (an) => {
   });
   console.log(`openContext returned ${r} (our own cancel is absorbed)`);
 });
-console.log(alive(pid) ? `python worker ${pid} still alive!` : `the python worker (pid ${pid}) exited: nothing left running`);
+console.log(isAlive(pid) ? `python worker ${pid} still alive!` : `the python worker (pid ${pid}) exited: nothing left running`);

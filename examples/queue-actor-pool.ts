@@ -7,6 +7,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { checkpoint, isCancelled } from 'furrow';
 import { openActorPool } from 'furrow/queue';
+import { isAlive } from './lib/processes.ts';
 
 /** Is `n` prime? Deliberately plain trial division (CPU-bound). */
 function isPrime(n: number): boolean {
@@ -38,15 +39,6 @@ export async function countPrimesCancellable(from: number, to: number): Promise<
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 // A module that enables itself must not await its main at the top level (the parent
 // imports it again to name its functions).
 async function main(): Promise<void> {
@@ -74,7 +66,7 @@ async function main(): Promise<void> {
   });
 
   console.log(`primes below ${bound}: ${total} (${slices} slices over ${size} actors)`);
-  const left = pids.filter(alive);
+  const left = pids.filter(isAlive);
   console.log(left.length === 0 ? `all ${pids.length} actors exited: nothing left running` : `still alive: ${left.join(', ')}`);
 }
 

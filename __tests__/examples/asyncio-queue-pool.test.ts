@@ -2,15 +2,7 @@
 // and that none of the Python workers it started is left.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { isAlive } from '../../examples/lib/processes.ts';
 
 test('asyncio-queue-pool: jobs from a task queue dispatched to idle Python workers, all exit', async () => {
   const file = fileURLToPath(new URL('../../examples/asyncio-queue-pool.ts', import.meta.url));
@@ -31,6 +23,6 @@ test('asyncio-queue-pool: jobs from a task queue dispatched to idle Python worke
   ]);
   const m = /^all 3 python workers \(pids (\d+) (\d+) (\d+)\) exited: nothing left running$/.exec(lines[3] ?? '');
   expect(m).not.toBeNull();
-  for (const pid of m!.slice(1).map(Number)) expect(alive(pid)).toBe(false);
+  for (const pid of m!.slice(1).map(Number)) expect(isAlive(pid)).toBe(false);
   expect(lines).toHaveLength(4);
 });

@@ -2,15 +2,7 @@
 // code, and that the Python worker it started is gone.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { isAlive } from '../../examples/lib/processes.ts';
 
 test('asyncio-stream-cancel: a Python worker streams, is cancelled mid-stream, its finally prints, nothing left', async () => {
   const file = fileURLToPath(new URL('../../examples/asyncio-stream-cancel.ts', import.meta.url));
@@ -35,6 +27,6 @@ test('asyncio-stream-cancel: a Python worker streams, is cancelled mid-stream, i
   ]);
   const m = /^the python worker \(pid (\d+)\) exited: nothing left running$/.exec(lines[2] ?? '');
   expect(m).not.toBeNull();
-  expect(alive(Number(m![1]))).toBe(false);
+  expect(isAlive(Number(m![1]))).toBe(false);
   expect(lines).toHaveLength(3);
 });
