@@ -16,7 +16,7 @@ from contextlib import asynccontextmanager
 from typing import Any, AsyncIterator, Awaitable, Callable, Optional, TypeVar
 
 from .codec import unpack
-from .connection import Dialog
+from .dialog import Dialog
 from .errors import ContextCancelled, EndOfStream, MsgTypeError, StreamOverrun, TransportError, box_error, unbox_error
 from .messages import Record
 

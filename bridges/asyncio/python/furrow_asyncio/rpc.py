@@ -21,7 +21,7 @@ import traceback
 from typing import TYPE_CHECKING, Any, Optional
 
 from .codec import unpack
-from .connection import Dialog
+from .dialog import Dialog
 from .contexts import Context
 from .errors import MsgTypeError, TransportError, box_cancelled, box_error
 from .messages import Record

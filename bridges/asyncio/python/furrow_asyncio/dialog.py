@@ -1,0 +1,139 @@
+"""One dialog (one `cid`) on a furrow connection: its in-order buffer, the handler
+that consumes its records, and credit-window flow control for `Yield`s
+(protocol.md sections 5 and 6). The connection's reader fills it without waiting.
+"""
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any, Optional, Protocol
+
+from .codec import PayloadHeader, pack
+from .errors import MsgTypeError, TransportError
+from .messages import Record
+
+if TYPE_CHECKING:
+    from .connection import Connection
+
+
+class DialogHandler(Protocol):
+    """What a dialog hands its records to (a Context)."""
+
+    def _on_record(self, rec: Record) -> None: ...
+    def _on_fail(self, err: BaseException) -> None: ...
+
+
+class Dialog:
+    """One `cid` on a connection: sends records, counts credit, hands received records to its handler."""
+
+    __slots__ = ("conn", "cid", "local", "handler", "closed", "error", "_credit", "_limited", "_credit_waiter", "_window", "_outstanding", "_heads")
+
+    def __init__(self, conn: "Connection", cid: int, local: bool) -> None:
+        self.conn = conn
+        self.cid = cid
+        self.local = local
+        self.handler: Optional[DialogHandler] = None
+        self.closed = False
+        self.error: Optional[BaseException] = None
+        self._credit = 0
+        self._limited = False
+        self._credit_waiter: Optional[asyncio.Future[None]] = None
+        self._window = 0  # > 0 once this side granted credit: Yields past it break the window
+        self._outstanding = 0
+        self._heads: dict[str, PayloadHeader] = {}  # record type -> its frame header on this dialog
+
+    # ---- sending ----
+
+    def send_nowait(self, rec: Record) -> None:
+        """Queue one record (its `cid` is added). Raises TransportError if the connection is gone."""
+        if self.error is not None and isinstance(self.error, TransportError):
+            raise self.error
+        rec["cid"] = self.cid
+        self.conn.write_record(rec)
+
+    async def send_value(self, type_: str, value: Any) -> None:
+        """Send a payload record (`Started`, `Yield`, `Return`); a `Yield` waits for credit when sends are limited.
+
+        Raises MsgTypeError (nothing sent) if the value cannot be encoded. The payload is
+        packed once; the record around it is a pre-built header (codec.PayloadHeader).
+        """
+        try:
+            pld = pack(value)
+        except Exception as e:
+            raise MsgTypeError(f"cannot encode a {type_} value on dialog {self.cid}: {type(e).__name__}: {e}") from e
+        is_yield = type_ == "Yield"
+        if is_yield and self._limited:
+            if self._credit <= 0:
+                await self._wait_credit()
+            self._credit -= 1
+        err = self.error
+        if err is not None and isinstance(err, TransportError):
+            raise err
+        head = self._heads.get(type_)
+        if head is None:
+            head = self._heads[type_] = PayloadHeader(type_, self.cid)
+        conn = self.conn
+        conn.write_frame(head.frame(pld))
+        if not is_yield:
+            # a first or final value goes out now, even if the caller then blocks the loop
+            conn.flush()
+        p = conn._wproto
+        if p is not None and p.paused:
+            await conn.drain()
+
+    async def _wait_credit(self) -> None:
+        while self._credit <= 0:
+            if self.error is not None:
+                raise self.error
+            if self.closed:
+                raise TransportError("closed", f"dialog {self.cid} is closed")
+            self._credit_waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._credit_waiter
+            finally:
+                self._credit_waiter = None
+
+    def limit_sends(self) -> None:
+        """From now on each `Yield` sent uses one credit granted by the peer."""
+        self._limited = True
+
+    def grant(self, n: int) -> None:
+        """Grant the peer `n` more `Yield`s (and start checking it keeps to what was granted)."""
+        self._window = max(self._window, 1)
+        self._outstanding += n
+        if not self.closed and self.error is None and not self.conn.closed:
+            self.send_nowait({"type": "Credit", "n": n})
+
+    def close(self) -> None:
+        """Forget this dialog: late records for it are dropped."""
+        if not self.closed:
+            self.closed = True
+            self.conn._forget(self.cid)
+            self._wake_credit()
+
+    # ---- receiving (called by the connection's reader) ----
+
+    def _deliver(self, rec: Record) -> None:
+        t = rec["type"]
+        if t == "Credit":
+            self._credit += rec["n"]
+            self._wake_credit()
+            return
+        if t == "Yield" and self._window > 0:
+            self._outstanding -= 1
+            if self._outstanding < 0:
+                self._fail(TransportError("credit", f"dialog {self.cid}: the peer sent a Yield past the credit it was granted"))
+                return
+        if self.handler is not None:
+            self.handler._on_record(rec)
+
+    def _fail(self, err: BaseException) -> None:
+        if self.error is None:
+            self.error = err
+            self._wake_credit()
+            if self.handler is not None:
+                self.handler._on_fail(err)
+
+    def _wake_credit(self) -> None:
+        w = self._credit_waiter
+        if w is not None and not w.done():
+            w.set_result(None)
