@@ -72,11 +72,18 @@ interface Header {
   cidAt: number;
   binLenAt: number;
 }
-const headers = new Map<string, Header>();
+let yieldHeader: Header | undefined;
+let startedHeader: Header | undefined;
+let returnHeader: Header | undefined;
 
-function header(type: string): Header {
-  let h = headers.get(type);
-  if (h) return h;
+function header(type: Exclude<PayloadMsgType, 'Start'>): Header {
+  // one field per type: cheaper than a Map lookup by string on every send
+  if (type === 'Yield') return (yieldHeader ??= makeHeader(type));
+  if (type === 'Started') return (startedHeader ??= makeHeader(type));
+  return (returnHeader ??= makeHeader(type));
+}
+
+function makeHeader(type: string): Header {
   const parts: number[] = [0, 0, 0, 0, 0x83];
   const fixstr = (s: string) => parts.push(0xa0 + s.length, ...Buffer.from(s, 'utf8'));
   fixstr('type');
@@ -89,9 +96,7 @@ function header(type: string): Header {
   parts.push(0xc6);
   const binLenAt = parts.length;
   parts.push(0, 0, 0, 0);
-  h = { bytes: Uint8Array.from(parts), cidAt, binLenAt };
-  headers.set(type, h);
-  return h;
+  return { bytes: Uint8Array.from(parts), cidAt, binLenAt };
 }
 
 /** Encode a payload record (`Started`, `Yield`, `Return`) as a whole frame in one pass. */
@@ -125,20 +130,37 @@ export function decodeFrame(body: Uint8Array): Msg {
 // Recognise a payload record written in exactly the fast-path layout (as Node
 // writes them) by its bytes, without a general msgpack decode. Any other layout
 // (e.g. a Python peer's) falls through to the general decoder and validator.
+// Layout of the body: 0x83, fixstr 'type', fixstr <type>, fixstr 'cid', 0xce <u32>,
+// fixstr 'pld', 0xc6 <u32>, payload. The checks are spelled out (no template loop):
+// this runs once per received record.
 function decodePayloadHeader(body: Uint8Array): Msg | null {
-  // the type name's length byte (fixstr) sits at body[6]: it tells which template to try
-  const type = body[6] === 0xa5 ? 'Yield' : body[6] === 0xa7 ? 'Started' : body[6] === 0xa6 ? 'Return' : null;
-  if (type === null) return null;
-  const h = header(type);
-  const t = h.bytes;
-  const n = t.length;
-  const off = PREFIX_BYTES;
-  if (body.length < n - off) return null;
-  for (let i = off; i < h.cidAt; i++) if (body[i - off] !== t[i]) return null;
-  for (let i = h.cidAt + 4; i < h.binLenAt; i++) if (body[i - off] !== t[i]) return null;
-  const len = readU32(body, h.binLenAt - off);
-  if (len !== body.length - (n - off)) return null;
-  return { type, cid: readU32(body, h.cidAt - off), pld: new Uint8Array(body.buffer, body.byteOffset + n - off, len) };
+  // the type name's length byte (fixstr) sits at body[6]: it tells which type to expect
+  let type: 'Yield' | 'Started' | 'Return';
+  const b6 = body[6];
+  if (b6 === 0xa5) {
+    // 'Yield'
+    if (body[7] !== 0x59 || body[8] !== 0x69 || body[9] !== 0x65 || body[10] !== 0x6c || body[11] !== 0x64) return null;
+    type = 'Yield';
+  } else if (b6 === 0xa7) {
+    // 'Started'
+    if (body[7] !== 0x53 || body[8] !== 0x74 || body[9] !== 0x61 || body[10] !== 0x72 || body[11] !== 0x74 || body[12] !== 0x65 || body[13] !== 0x64) return null;
+    type = 'Started';
+  } else if (b6 === 0xa6) {
+    // 'Return'
+    if (body[7] !== 0x52 || body[8] !== 0x65 || body[9] !== 0x74 || body[10] !== 0x75 || body[11] !== 0x72 || body[12] !== 0x6e) return null;
+    type = 'Return';
+  } else return null;
+  // 0x83 (checked by the caller), then fixstr 'type'
+  if (body[1] !== 0xa4 || body[2] !== 0x74 || body[3] !== 0x79 || body[4] !== 0x70 || body[5] !== 0x65) return null;
+  const p = b6 - 0xa0 + 7; // after the type name
+  const at = p + 18; // the payload
+  if (body.length < at) return null;
+  // fixstr 'cid', uint32 marker; then fixstr 'pld', bin32 marker
+  if (body[p] !== 0xa3 || body[p + 1] !== 0x63 || body[p + 2] !== 0x69 || body[p + 3] !== 0x64 || body[p + 4] !== 0xce) return null;
+  if (body[p + 9] !== 0xa3 || body[p + 10] !== 0x70 || body[p + 11] !== 0x6c || body[p + 12] !== 0x64 || body[p + 13] !== 0xc6) return null;
+  const len = readU32(body, p + 14);
+  if (len !== body.length - at) return null;
+  return { type, cid: readU32(body, p + 5), pld: new Uint8Array(body.buffer, body.byteOffset + at, len) };
 }
 
 function writeU32(buf: Uint8Array, at: number, v: number): void {
