@@ -116,8 +116,55 @@ export function encodePayloadFrame(type: Exclude<PayloadMsgType, 'Start'>, cid: 
  * (`'malformed'`) when it is not exactly one msgpack value or not a valid record.
  */
 export function decodeFrame(body: Uint8Array): Msg {
-  const fast = body[0] === 0x83 ? decodePayloadHeader(body) : null;
-  if (fast) return fast;
+  const at = body[0] === 0x83 ? payloadStart(body) : -1;
+  if (at >= 0) return { type: PAYLOAD_TYPES[body[6]! - 0xa5]!, cid: readU32(body, at - 13), pld: new Uint8Array(body.buffer, body.byteOffset + at, body.length - at) };
+  return decodeGeneral(body);
+}
+
+/**
+ * @internal A `Started`/`Yield`/`Return` record from the fast path, already in the
+ * shape of the `DialogIn` it becomes: `value` holds the whole frame body until the
+ * receiving dialog decodes the payload (at `payloadOffset(type)`) into it, in place.
+ * It has no `pld`; records from the general decoder always do.
+ */
+export interface PendingPayload {
+  type: 'Started' | 'Yield' | 'Return';
+  cid: number;
+  value: unknown;
+  pld?: undefined;
+}
+
+/**
+ * @internal `decodeFrame` for a Connection's reader: a payload record in the fast
+ * layout comes back as a {@link PendingPayload} (one object, no payload view);
+ * anything else as `decodeFrame` returns it.
+ */
+export function decodeRecord(body: Uint8Array): Msg | PendingPayload {
+  const at = body[0] === 0x83 ? payloadStart(body) : -1;
+  if (at >= 0) return { type: PAYLOAD_TYPES[body[6]! - 0xa5]!, cid: readU32(body, at - 13), value: body };
+  return decodeGeneral(body);
+}
+
+/** @internal Where the payload starts in a fast-layout frame body of this type. */
+export function payloadOffset(type: 'Started' | 'Yield' | 'Return'): number {
+  return type.length + 25;
+}
+
+const startAt = { start: 0 };
+
+/** Like `decodePayload`, for the payload that runs from `start` to the end of `bytes`. */
+export function decodePayloadAt(bytes: Uint8Array, start: number, cid: number | null = null): unknown {
+  try {
+    startAt.start = start;
+    const v = unpackr.unpack(bytes, startAt);
+    if (v === C1) throw new Error('0xc1 is not a msgpack value');
+    return v;
+  } catch (e) {
+    throw new MsgTypeError(`payload of ${bytes.length - start} bytes could not be decoded: ${(e as Error).message}`, cid, { cause: e });
+  }
+}
+
+function decodeGeneral(body: Uint8Array): Msg {
   let raw: unknown;
   try {
     raw = unpackr.unpack(body);
@@ -127,40 +174,39 @@ export function decodeFrame(body: Uint8Array): Msg {
   return validateMsg(raw);
 }
 
+// by the type name's fixstr byte (0xa5, 0xa6, 0xa7)
+const PAYLOAD_TYPES = ['Yield', 'Return', 'Started'] as const;
+
 // Recognise a payload record written in exactly the fast-path layout (as Node
-// writes them) by its bytes, without a general msgpack decode. Any other layout
-// (e.g. a Python peer's) falls through to the general decoder and validator.
+// writes them) by its bytes, without a general msgpack decode, and return where
+// its payload starts (-1 if it is not in that layout). Any other layout (e.g. a
+// Python peer's) falls through to the general decoder and validator.
 // Layout of the body: 0x83, fixstr 'type', fixstr <type>, fixstr 'cid', 0xce <u32>,
 // fixstr 'pld', 0xc6 <u32>, payload. The checks are spelled out (no template loop):
 // this runs once per received record.
-function decodePayloadHeader(body: Uint8Array): Msg | null {
+function payloadStart(body: Uint8Array): number {
   // the type name's length byte (fixstr) sits at body[6]: it tells which type to expect
-  let type: 'Yield' | 'Started' | 'Return';
   const b6 = body[6];
   if (b6 === 0xa5) {
     // 'Yield'
-    if (body[7] !== 0x59 || body[8] !== 0x69 || body[9] !== 0x65 || body[10] !== 0x6c || body[11] !== 0x64) return null;
-    type = 'Yield';
+    if (body[7] !== 0x59 || body[8] !== 0x69 || body[9] !== 0x65 || body[10] !== 0x6c || body[11] !== 0x64) return -1;
   } else if (b6 === 0xa7) {
     // 'Started'
-    if (body[7] !== 0x53 || body[8] !== 0x74 || body[9] !== 0x61 || body[10] !== 0x72 || body[11] !== 0x74 || body[12] !== 0x65 || body[13] !== 0x64) return null;
-    type = 'Started';
+    if (body[7] !== 0x53 || body[8] !== 0x74 || body[9] !== 0x61 || body[10] !== 0x72 || body[11] !== 0x74 || body[12] !== 0x65 || body[13] !== 0x64) return -1;
   } else if (b6 === 0xa6) {
     // 'Return'
-    if (body[7] !== 0x52 || body[8] !== 0x65 || body[9] !== 0x74 || body[10] !== 0x75 || body[11] !== 0x72 || body[12] !== 0x6e) return null;
-    type = 'Return';
-  } else return null;
+    if (body[7] !== 0x52 || body[8] !== 0x65 || body[9] !== 0x74 || body[10] !== 0x75 || body[11] !== 0x72 || body[12] !== 0x6e) return -1;
+  } else return -1;
   // 0x83 (checked by the caller), then fixstr 'type'
-  if (body[1] !== 0xa4 || body[2] !== 0x74 || body[3] !== 0x79 || body[4] !== 0x70 || body[5] !== 0x65) return null;
+  if (body[1] !== 0xa4 || body[2] !== 0x74 || body[3] !== 0x79 || body[4] !== 0x70 || body[5] !== 0x65) return -1;
   const p = b6 - 0xa0 + 7; // after the type name
   const at = p + 18; // the payload
-  if (body.length < at) return null;
-  // fixstr 'cid', uint32 marker; then fixstr 'pld', bin32 marker
-  if (body[p] !== 0xa3 || body[p + 1] !== 0x63 || body[p + 2] !== 0x69 || body[p + 3] !== 0x64 || body[p + 4] !== 0xce) return null;
-  if (body[p + 9] !== 0xa3 || body[p + 10] !== 0x70 || body[p + 11] !== 0x6c || body[p + 12] !== 0x64 || body[p + 13] !== 0xc6) return null;
-  const len = readU32(body, p + 14);
-  if (len !== body.length - at) return null;
-  return { type, cid: readU32(body, p + 5), pld: new Uint8Array(body.buffer, body.byteOffset + at, len) };
+  if (body.length < at) return -1;
+  // fixstr 'cid', uint32 marker (the cid at p + 5); then fixstr 'pld', bin32 marker
+  if (body[p] !== 0xa3 || body[p + 1] !== 0x63 || body[p + 2] !== 0x69 || body[p + 3] !== 0x64 || body[p + 4] !== 0xce) return -1;
+  if (body[p + 9] !== 0xa3 || body[p + 10] !== 0x70 || body[p + 11] !== 0x6c || body[p + 12] !== 0x64 || body[p + 13] !== 0xc6) return -1;
+  if (readU32(body, p + 14) !== body.length - at) return -1;
+  return at;
 }
 
 function writeU32(buf: Uint8Array, at: number, v: number): void {

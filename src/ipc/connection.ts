@@ -3,7 +3,7 @@
 // (malformed frame, dropped peer, silent peer) into a TransportError that reaches
 // every waiting dialog at once.
 import { suspend } from '../core/index.ts';
-import { boxError, decodeFrame, encodeFrame } from './codec.ts';
+import { boxError, decodeRecord, encodeFrame, type PendingPayload } from './codec.ts';
 import { Dialog, type DialogHost } from './dialog.ts';
 import { TransportError } from './errors.ts';
 import { PROTOCOL_VERSION, type Aid, type Msg, type SpawnSpec, type Uid } from './messages.ts';
@@ -255,9 +255,9 @@ export class Connection implements DialogHost {
   #onFrame(body: Uint8Array): void {
     if (this.#closed) return;
     this.stats.framesIn++;
-    let m: Msg;
+    let m: Msg | PendingPayload;
     try {
-      m = decodeFrame(body);
+      m = decodeRecord(body);
     } catch (e) {
       this.#protocolError(e as TransportError);
       return;
@@ -312,7 +312,7 @@ export class Connection implements DialogHost {
     }
   }
 
-  #onHandshake(m: Msg): void {
+  #onHandshake(m: Msg | PendingPayload): void {
     const hs = this.#handshake!;
     if (m.type !== 'Aid') {
       this.#protocolError(new TransportError('handshake', `handshake failed: the first frame was '${m.type}', not 'Aid'`));

@@ -3,7 +3,7 @@
 // checkpoint, lazy payload decoding (a bad payload fails this dialog only), and
 // optional credit-window flow control for streams of `Yield`s.
 import { ClosedResourceError, currentScope, suspend } from '../core/index.ts';
-import { boxError, decodePayload, encodeFrame, encodePayload, encodePayloadFrame } from './codec.ts';
+import { boxError, decodePayload, decodePayloadAt, encodeFrame, encodePayload, encodePayloadFrame, payloadOffset, type PendingPayload } from './codec.ts';
 import { MsgTypeError, TransportError } from './errors.ts';
 import type { Cancel, DialogIn, DialogOut, DialogWireMsg, Uid } from './messages.ts';
 
@@ -39,7 +39,8 @@ export class Dialog {
   onCancel: ((msg: Cancel) => void) | null = null;
 
   #host: DialogHost;
-  #buf: DialogWireMsg[] = [];
+  // records as they arrived; fast-path payload records are already DialogIn-shaped (see PendingPayload)
+  #buf: (DialogWireMsg | PendingPayload)[] = [];
   #head = 0;
   #wakers: (() => void)[] = [];
   #error: Error | null = null;
@@ -181,6 +182,12 @@ export class Dialog {
       case 'Yield':
       case 'Return': {
         if (m.type === 'Yield' && this.#window > 0 && ++this.#consumed * 2 >= this.#window) this.#grant(this.#consumed);
+        if (m.pld === undefined) {
+          // decoded into the record itself: `value` holds the frame body until now
+          const body = m.value as Uint8Array;
+          m.value = this.#decodeAt(body, payloadOffset(m.type));
+          return m;
+        }
         return { type: m.type, cid: m.cid, value: this.#decode(m.pld) };
       }
       case 'Start': {
@@ -196,6 +203,14 @@ export class Dialog {
   #decode(pld: Uint8Array): unknown {
     try {
       return decodePayload(pld, this.cid);
+    } catch (e) {
+      this.#payloadFailed(e as MsgTypeError);
+    }
+  }
+
+  #decodeAt(body: Uint8Array, start: number): unknown {
+    try {
+      return decodePayloadAt(body, start, this.cid);
     } catch (e) {
       this.#payloadFailed(e as MsgTypeError);
     }
@@ -265,7 +280,7 @@ export class Dialog {
   }
 
   /** @internal Called by the connection's reader for each record of this dialog. */
-  _deliver(m: DialogWireMsg): void {
+  _deliver(m: DialogWireMsg | PendingPayload): void {
     if (this.#closed || this.#error) return;
     switch (m.type) {
       case 'Credit':
