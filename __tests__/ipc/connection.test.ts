@@ -14,6 +14,7 @@ import {
 import { createConnection, type Socket } from 'node:net';
 import { StreamTransport } from '../../src/ipc/index.ts';
 import { serveConnection, type Handler } from './fixtures/serve.ts';
+import { call } from './fixtures/helpers.ts';
 
 const handlers: Record<string, Handler> = {
   echo: async (args) => args[0],
@@ -47,18 +48,6 @@ async function pair(body: (client: Connection, server: Connection, listener: Lis
   }
 }
 
-async function call(conn: Connection, func: string, ...args: unknown[]): Promise<unknown> {
-  const d = conn.openDialog();
-  try {
-    await d.send({ type: 'Start', ns: 'test', func, value: args });
-    const m = await d.receive();
-    if (m.type === 'Return') return m.value;
-    if (m.type === 'Error') throw new Error(`${m.error.boxedType}: ${m.error.message}`);
-    throw new Error(`unexpected ${m.type}`);
-  } finally {
-    d.close();
-  }
-}
 
 describe('Connection', () => {
   test('handshake exchanges Aids, and a call round-trips values', async () => {

@@ -2,21 +2,10 @@
 import { createConnection, type Socket } from 'node:net';
 import { once } from 'node:events';
 import { moveOnAfter } from '../../src/core/index.ts';
-import { connectUds, encodeFrame, encodePayload, frame, openConnection, TransportError, type Connection } from '../../src/ipc/index.ts';
+import { connectUds, encodeFrame, encodePayload, frame, openConnection, TransportError } from '../../src/ipc/index.ts';
 import { pack } from 'msgpackr';
-import { reap, spawnUdsPeer } from './fixtures/helpers.ts';
+import { call, reap, spawnUdsPeer } from './fixtures/helpers.ts';
 
-async function call(conn: Connection, func: string, ...args: unknown[]): Promise<unknown> {
-  const d = conn.openDialog();
-  try {
-    await d.send({ type: 'Start', ns: 'test', func, value: args });
-    const m = await d.receive();
-    if (m.type === 'Return') return m.value;
-    throw new Error(`unexpected ${JSON.stringify(m)}`);
-  } finally {
-    d.close();
-  }
-}
 
 describe('faults', () => {
   test('a peer killed with SIGKILL mid-dialog fails the waiting side with TransportError within a second', async () => {

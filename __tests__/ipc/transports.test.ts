@@ -16,22 +16,10 @@ import {
   runtimeDir,
   spawnWithPipes,
   TransportError,
-  type Connection,
 } from '../../src/ipc/index.ts';
 import { serveConnection } from './fixtures/serve.ts';
-import { expectGone, fixtures, NODE, NODE_ARGS, reap } from './fixtures/helpers.ts';
+import { call, expectGone, fixtures, NODE, NODE_ARGS, reap } from './fixtures/helpers.ts';
 
-async function call(conn: Connection, func: string, ...args: unknown[]): Promise<unknown> {
-  const d = conn.openDialog();
-  try {
-    await d.send({ type: 'Start', ns: 'test', func, value: args });
-    const m = await d.receive();
-    if (m.type === 'Return') return m.value;
-    throw new Error(`unexpected ${JSON.stringify(m)}`);
-  } finally {
-    d.close();
-  }
-}
 
 describe('transports', () => {
   test('UDS: the socket file lives in the private runtime dir and is gone after close', async () => {
