@@ -1,17 +1,10 @@
 // Runs examples/asyncio-queue-pool.ts as a real child process: its output, exit code,
 // and that none of the Python workers it started is left.
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { runExample } from './run-example.ts';
 import { isAlive } from '../../examples/lib/processes.ts';
 
 test('asyncio-queue-pool: jobs from a task queue dispatched to idle Python workers, all exit', async () => {
-  const file = fileURLToPath(new URL('../../examples/asyncio-queue-pool.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--conditions=furrow-source', file, '3', '12'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  const code = await new Promise((resolve) => child.on('close', resolve));
+  const { code, stdout, stderr } = await runExample('asyncio-queue-pool.ts', ['3', '12']);
   expect(stderr).toBe('');
   expect(code).toBe(0);
   const lines = stdout.trim().split('\n');

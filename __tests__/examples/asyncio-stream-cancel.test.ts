@@ -1,17 +1,10 @@
 // Runs examples/asyncio-stream-cancel.ts as a real child process: its output, exit
 // code, and that the Python worker it started is gone.
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { runExample } from './run-example.ts';
 import { isAlive } from '../../examples/lib/processes.ts';
 
 test('asyncio-stream-cancel: a Python worker streams, is cancelled mid-stream, its finally prints, nothing left', async () => {
-  const file = fileURLToPath(new URL('../../examples/asyncio-stream-cancel.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--conditions=furrow-source', file], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  const code = await new Promise((resolve) => child.on('close', resolve));
+  const { code, stdout, stderr } = await runExample('asyncio-stream-cancel.ts');
   expect(stderr).toBe('');
   expect(code).toBe(0);
   const all = stdout.trim().split('\n');

@@ -1,17 +1,10 @@
 // Runs examples/queue-actor-pool.ts as a real child process: its output, exit code,
 // and that no actor outlived it (stdout only closes once every process holding it,
 // the actors too, has exited).
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { runExample } from './run-example.ts';
 
 test('queue-actor-pool: CPU-bound jobs over a pool, a long job cancelled inside its actor', async () => {
-  const file = fileURLToPath(new URL('../../examples/queue-actor-pool.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--conditions=furrow-source', file], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  const code = await new Promise((resolve) => child.on('close', resolve));
+  const { code, stdout, stderr } = await runExample('queue-actor-pool.ts');
   expect(stderr).toBe('');
   expect(code).toBe(0);
   // the actor's own line comes through its own pipe: its place among the root's lines may vary
