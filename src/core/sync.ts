@@ -34,6 +34,16 @@ export class Event {
   }
 }
 
+/** Run `fn` between `acquire()` and `release()`, releasing whatever happens. */
+async function holding<T>(acquire: () => Promise<void>, release: () => void, fn: () => Promise<T> | T): Promise<T> {
+  await acquire();
+  try {
+    return await fn();
+  } finally {
+    release();
+  }
+}
+
 /** Tokens handed out in FIFO order: the shared engine of Semaphore, Lock and CapacityLimiter. */
 class Tokens {
   available: number;
@@ -93,13 +103,8 @@ export class Semaphore {
   }
 
   /** Run `fn` holding a token. */
-  async run<T>(fn: () => Promise<T> | T): Promise<T> {
-    await this.acquire();
-    try {
-      return await fn();
-    } finally {
-      this.release();
-    }
+  run<T>(fn: () => Promise<T> | T): Promise<T> {
+    return holding(() => this.acquire(), () => this.release(), fn);
   }
 }
 
@@ -129,13 +134,8 @@ export class Lock {
   }
 
   /** Run `fn` holding the lock. */
-  async run<T>(fn: () => Promise<T> | T): Promise<T> {
-    await this.acquire();
-    try {
-      return await fn();
-    } finally {
-      this.release();
-    }
+  run<T>(fn: () => Promise<T> | T): Promise<T> {
+    return holding(() => this.acquire(), () => this.release(), fn);
   }
 }
 
@@ -200,14 +200,9 @@ export class CapacityLimiter {
   }
 
   /** Run `fn` holding a token. */
-  async run<T>(fn: () => Promise<T> | T): Promise<T> {
+  run<T>(fn: () => Promise<T> | T): Promise<T> {
     const borrower = {};
-    await this.acquire(borrower);
-    try {
-      return await fn();
-    } finally {
-      this.release(borrower);
-    }
+    return holding(() => this.acquire(borrower), () => this.release(borrower), fn);
   }
 
   #handOver(): void {
