@@ -1,25 +1,7 @@
 // Runs each actor example as a real child process: checks its output and exit
 // code, and that it left no process behind (its stdout only closes when every
 // process that inherited it, i.e. every actor, has exited).
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runExample(name: string, args: string[] = []): Promise<Run> {
-  const file = fileURLToPath(new URL(`../../examples/${name}`, import.meta.url));
-  const child = spawn(process.execPath, ['--conditions=furrow-source', file, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  // 'close' fires once every holder of the pipes (the actors too) has exited
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
-}
+import { runExample } from './run-example.ts';
 
 test('actors-pitch: an actor per core, the root crashes, the whole tree is reaped', async () => {
   const r = await runExample('actors-pitch.ts');
