@@ -1,6 +1,5 @@
 // Actor benches (issue 4, section 3), each against a raw Node baseline measured in
-// this same run: spawn-to-ready (fork vs a raw JS child connecting back over a
-// UDS; thread vs a raw Worker; 16 at once vs 16 raw forks), RPC round trip vs raw
+// this same run (spawn-to-ready is in spawn.dist.bench.ts): RPC round trip vs raw
 // msgpackr ping-pong over a UDS, stream throughput vs raw framed msgpackr over a
 // UDS (small and 1 MiB messages), and absolute teardown times (2x2x2 tree after a
 // leaf error, 25 failing children collected). The module enables itself for its
@@ -12,7 +11,6 @@ import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import { Packr, Unpackr } from 'msgpackr';
 import { context, findActor, openActorNursery, openNursery, sleepForever, type Portal } from '../src/index.ts';
 import { costRow, median, printTable, rateRow, type Row } from './lib.ts';
@@ -42,11 +40,7 @@ export const blast = context(async (ctx, n: number, bytes: number) => {
 // ---- raw baselines (plain .mjs children, no furrow) ----
 
 const dir = mkdtempSync(join(tmpdir(), 'furrow-bench-'));
-const RAW_CONNECT = join(dir, 'connect.mjs');
-const RAW_WORKER = join(dir, 'worker.mjs');
 const RAW_PEER = join(dir, 'peer.mjs');
-writeFileSync(RAW_CONNECT, `import { createConnection } from 'node:net';\nconst s = createConnection(process.argv[2], () => s.write('x'));\ns.on('end', () => process.exit(0)); s.on('error', () => process.exit(0));\n`);
-writeFileSync(RAW_WORKER, `import { parentPort } from 'node:worker_threads';\nparentPort.postMessage('ready');\n`);
 writeFileSync(
   RAW_PEER,
   `import { createConnection } from 'node:net';
@@ -87,68 +81,10 @@ async function rawServer(): Promise<{ path: string; next: () => Promise<Socket>;
   };
 }
 
-async function rawForkReady(path: string, next: () => Promise<Socket>): Promise<{ ms: number; child: ChildProcess; sock: Socket }> {
-  const t0 = performance.now();
-  const child = spawn(process.execPath, [RAW_CONNECT, path], { stdio: 'ignore' });
-  const sock = await next();
-  await once(sock, 'data');
-  return { ms: performance.now() - t0, child, sock };
-}
-
 async function stopRaw(child: ChildProcess, sock: Socket): Promise<void> {
   const exited = once(child, 'exit');
   sock.end();
   await exited;
-}
-
-async function benchSpawn(rows: Row[], runs: number): Promise<void> {
-  const srv = await rawServer();
-  const raw: number[] = [];
-  for (let i = 0; i <= runs; i++) {
-    const r = await rawForkReady(srv.path, srv.next);
-    if (i) raw.push(r.ms);
-    await stopRaw(r.child, r.sock);
-  }
-  const rawWorker: number[] = [];
-  for (let i = 0; i <= runs; i++) {
-    const t0 = performance.now();
-    const w = new Worker(RAW_WORKER);
-    await once(w, 'message');
-    if (i) rawWorker.push(performance.now() - t0);
-    await w.terminate();
-  }
-  const raw16: number[] = [];
-  for (let i = 0; i <= Math.ceil(runs / 2); i++) {
-    const t0 = performance.now();
-    const all = await Promise.all(Array.from({ length: 16 }, () => rawForkReady(srv.path, srv.next)));
-    if (i) raw16.push(performance.now() - t0);
-    await Promise.all(all.map((r) => stopRaw(r.child, r.sock)));
-  }
-  srv.close();
-  const ours: number[] = [];
-  const thread: number[] = [];
-  const ours16: number[] = [];
-  await openActorNursery(async (an) => {
-    for (let i = 0; i <= runs; i++) {
-      let t0 = performance.now();
-      const p = await an.startActor('spawned', { enableModules: [ME] });
-      if (i) ours.push(performance.now() - t0);
-      await p.cancelActor();
-      t0 = performance.now();
-      const t = await an.startActor('thread', { enableModules: [ME], backend: 'thread' });
-      if (i) thread.push(performance.now() - t0);
-      await t.cancelActor();
-    }
-    for (let i = 0; i <= Math.ceil(runs / 2); i++) {
-      const t0 = performance.now();
-      const ps = await Promise.all(Array.from({ length: 16 }, (_, k) => an.startActor(`many-${k}`, { enableModules: [ME] })));
-      if (i) ours16.push(performance.now() - t0);
-      await Promise.all(ps.map((p) => p.cancelActor()));
-    }
-  });
-  rows.push(costRow('spawn-to-ready, fork actor (TS module) vs raw JS fork connecting back (ms)', median(ours), median(raw), 1.3));
-  rows.push(costRow('spawn-to-ready, thread actor vs raw Worker (ms)', median(thread), median(rawWorker), 1.5));
-  rows.push(costRow('16 concurrent fork actors vs 16 raw forks (ms, all ready)', median(ours16), median(raw16), 1.5));
 }
 
 async function rawPeer(mode: string, n = 0, bytes = 0): Promise<{ sock: Socket; child: ChildProcess; close: () => Promise<void> }> {
@@ -296,7 +232,6 @@ async function benchTeardown(rows: Row[]): Promise<void> {
 
 async function main(): Promise<void> {
   const rows: Row[] = [];
-  await benchSpawn(rows, Number(process.env.SPAWN_RUNS ?? 8));
   await openActorNursery(async (an) => {
     const p = await an.startActor('peer', { enableModules: [ME] });
     await benchRtt(rows, p);

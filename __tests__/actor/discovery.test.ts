@@ -2,7 +2,7 @@
 // actor leaves the registry, and a stale entry is removed when it cannot be reached.
 import { currentActor, findActor, getRegistry, openActorNursery } from '../../src/index.ts';
 import { add, callPeer } from './fixtures/basic.ts';
-import { BASIC, expectAllGone } from './helpers.ts';
+import { BASIC, expectAllGone, fixture } from './helpers.ts';
 
 const names = async (): Promise<string[]> => (await getRegistry()).map((e) => e.name).sort();
 
@@ -50,5 +50,13 @@ test('a stale entry is removed when it cannot be reached', async () => {
     expect(await names()).toContain('ghost');
     expect(await findActor('ghost')).toBeUndefined();
     expect(await names()).not.toContain('ghost');
+  });
+});
+
+test('an actor whose module fails to import in the child leaves no registry entry', async () => {
+  await openActorNursery(async (an) => {
+    const env = { ...process.env, FURROW_TEST_BREAK: '1' };
+    await expect(an.startActor('half-born', { enableModules: [fixture('broken-in-child.ts')], env })).rejects.toThrow(/does not load in the child/);
+    expect(await names()).not.toContain('half-born');
   });
 });

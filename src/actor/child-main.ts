@@ -1,25 +1,27 @@
 // The entry a child actor runs (a child process or a worker thread). It turns on
-// the module compile cache before anything else is loaded, then says hello to its
-// parent at once (connects back and sends its `Aid`, hand-encoded, or posts it on
+// the module compile cache for what it imports next (the spawner also sets
+// NODE_COMPILE_CACHE), then says hello to its parent at once (connects back and sends its `Aid`, hand-encoded, or posts it on
 // the worker's port) so that the parent's half of the handshake and its SpawnSpec
 // overlap with this child importing the runtime, and only then starts the runtime
-// in child.ts.
-import module from 'node:module';
-import { createConnection, type Socket } from 'node:net';
-import { workerData, type MessagePort } from 'node:worker_threads';
+// in child.ts. Built-in modules are taken with process.getBuiltinModule, which
+// skips the ESM facade an `import` builds, and node:worker_threads only in a
+// thread: every millisecond here is paid by each actor's start-up.
+import type { Socket } from 'node:net';
+import type { MessagePort } from 'node:worker_threads';
+import { encodeHelloFrame } from '../ipc/hello.ts';
+import type { EarlyLink } from './child.ts';
 
-module.enableCompileCache?.();
-const boot = JSON.parse(process.argv[2] ?? '{}') as { name: string; uuid: string; parentAddr: { path?: string } };
-const port = (workerData as { furrowPort?: MessagePort } | undefined)?.furrowPort;
-const { encodeHelloFrame } = await import('../ipc/hello.ts');
+process.getBuiltinModule('node:module').enableCompileCache?.();
+const boot = JSON.parse(process.argv[2] ?? '{}') as { name: string; uuid: string; parentAddr: { path?: string }; thread?: boolean };
 const hello = encodeHelloFrame({ name: boot.name, uuid: boot.uuid });
-let early: { port: MessagePort } | { path: string; socket: Promise<Socket> };
-if (port) {
+let early: EarlyLink;
+if (boot.thread) {
+  const port = (process.getBuiltinModule('node:worker_threads').workerData as { furrowPort: MessagePort }).furrowPort;
   port.postMessage(hello.buffer, [hello.buffer as ArrayBuffer]);
   early = { port };
 } else {
   const path = boot.parentAddr.path!;
-  const s = createConnection(path);
+  const s = process.getBuiltinModule('node:net').createConnection(path);
   // written once connected; the socket stays paused (nothing read) until the runtime takes it
   s.write(hello);
   const socket = new Promise<Socket>((resolve, reject) => {

@@ -4,18 +4,12 @@
 // parent goes away (its connection drops; a watch on the parent pid backs that
 // up). Then it cancels its own tree and exits.
 import type { Socket } from 'node:net';
-import { isMainThread, workerData, type MessagePort } from 'node:worker_threads';
-import { connectUds, openConnection, PortTransport, StreamTransport, type Address, type Transport } from '../ipc/index.ts';
+import type { MessagePort } from 'node:worker_threads';
+import { openConnection, PortTransport, StreamTransport, type Transport } from '../ipc/index.ts';
 import { ioError } from '../ipc/stream.ts';
 import { sleepForever } from '../core/index.ts';
 import { Actor, LINK_OPTIONS } from './runtime.ts';
 import './index.ts';
-
-interface Boot {
-  name: string;
-  uuid: string;
-  parentAddr: Address;
-}
 
 /** How often a child process checks that its parent is still its parent (ms). */
 const PARENT_WATCH_MS = 250;
@@ -39,20 +33,15 @@ async function earlyTransport(early: EarlyLink): Promise<Transport> {
 }
 
 /** Run this process (or thread) as a child actor (`early`: see child-main.ts). */
-export async function childMain(early?: EarlyLink): Promise<void> {
-  const boot = JSON.parse(process.argv[2] ?? '{}') as Boot;
-  const port = (workerData as { furrowPort?: MessagePort } | undefined)?.furrowPort;
-  const transport: Transport = early
-    ? await earlyTransport(early)
-    : port
-      ? new PortTransport(port, { description: 'port:parent' })
-      : await connectUds((boot.parentAddr as { path: string }).path);
-  const conn = await openConnection(transport, { name: boot.name, uuid: boot.uuid, ...LINK_OPTIONS, aidSent: early !== undefined });
+export async function childMain(early: EarlyLink): Promise<void> {
+  const boot = JSON.parse(process.argv[2] ?? '{}') as { name: string; uuid: string };
+  const transport = await earlyTransport(early);
+  const conn = await openConnection(transport, { name: boot.name, uuid: boot.uuid, ...LINK_OPTIONS, aidSent: true });
   const spec = await conn.receiveSpawnSpec();
   const actor = new Actor({ name: spec.name, uuid: boot.uuid, isRoot: false, parentUid: spec.parent, registryAddr: spec.registryAddr, runtimeVars: spec.runtimeVars });
   actor.parentConn = conn;
   actor._parentAddr = spec.parentAddr;
-  if (isMainThread) {
+  if ('path' in early) {
     // Ctrl-C reaches the whole process group: the root drives the teardown.
     process.on('SIGINT', () => {});
     // SIGTERM is the escalation after a cancel request went unanswered: kill our own children and go.
@@ -74,11 +63,13 @@ export async function childMain(early?: EarlyLink): Promise<void> {
   let code = 0;
   try {
     await actor.run(async () => {
+      // registering overlaps with importing the enabled modules
+      const registering = spec.registryAddr ? actor.registrarCall('register', actor.uid, actor.addr) : undefined;
       try {
-        await Promise.all(spec.enableModules.map((m) => actor.enable(m)));
-        if (spec.registryAddr) await actor.registrarCall('register', actor.uid, actor.addr);
+        await Promise.all([...spec.enableModules.map((m) => actor.enable(m)), registering]);
       } catch (err) {
-        // answer `ready` with the error, then wait to be torn down
+        // answer `ready` with the error, then wait to be torn down (the registrar drops
+        // our entry when the parent closes our connection)
         actor.loadError = { err };
       }
       actor.serveSoon(conn, 'parent');

@@ -3,7 +3,6 @@
 // (the RPC server: only exports of enabled modules, plus the runtime's own
 // namespace), hosts the registrar when it is the root, and cancels everything it
 // runs when asked to (`cancelActor`) or when its parent goes away.
-import { threadId } from 'node:worker_threads';
 import { openNursery, type Nursery } from '../core/index.ts';
 import { connectUds, listenUds, openConnection, type Address, type Connection, type Transport, type Uid } from '../ipc/index.ts';
 import { loadModule } from './modules.ts';
@@ -295,8 +294,8 @@ export class Actor {
   }
 }
 
-function readyInfo(a: Actor): { pid: number; threadId: number; addr: Address; uid: Uid } {
-  return { pid: process.pid, threadId, addr: a.addr, uid: a.uid };
+function readyInfo(a: Actor): { pid: number; addr: Address; uid: Uid } {
+  return { pid: process.pid, addr: a.addr, uid: a.uid };
 }
 
 function sameAddr(a: Address | null, b: Address | null): boolean {

@@ -5,7 +5,17 @@
 // layer knows backends only through this registry: `'fork'` and `'thread'` are
 // built in, and other packages (the Python bridge) add theirs with
 // `registerSpawnBackend`.
+import { fileURLToPath } from 'node:url';
 import type { Address, Transport } from '../../ipc/index.ts';
+
+/**
+ * The file a Node child actor (process or thread) runs: `child-main.ts` in the
+ * sources, or `child-main.js` beside the chunks of the bundled build (see
+ * scripts/build.ts), so a child always runs the same copy of furrow as its parent.
+ */
+export const CHILD_MAIN: string = fileURLToPath(
+  import.meta.url.endsWith('.ts') ? new URL('../child-main.ts', import.meta.url) : new URL('./child-main.js', import.meta.url),
+);
 
 /** What the actor layer asks a backend to start. */
 export interface SpawnRequest {

@@ -3,10 +3,7 @@
 // stdio shared with the parent. The child connects back to the parent's socket.
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { ChildExit, SpawnBackend, SpawnRequest, SpawnedChild } from './backend.ts';
-
-const CHILD_MAIN = fileURLToPath(new URL('../child-main.ts', import.meta.url));
+import { CHILD_MAIN, type ChildExit, type SpawnBackend, type SpawnRequest, type SpawnedChild } from './backend.ts';
 
 /** Flags a child must not inherit (a debugger port cannot be shared). */
 const SKIP = /^--(inspect|inspect-brk|inspect-port|debug-port|eval|print)\b|^-[ep]$/;

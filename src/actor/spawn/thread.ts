@@ -3,19 +3,17 @@
 // `kill` terminates the thread, which also stops a busy loop. A worker shares its
 // process's Node flags, so `execArgv` is not passed (Node refuses process-wide
 // flags such as --expose-gc per thread).
-import { MessageChannel, Worker } from 'node:worker_threads';
-import { fileURLToPath } from 'node:url';
 import { PortTransport } from '../../ipc/index.ts';
-import type { ChildExit, SpawnBackend, SpawnRequest, SpawnedChild } from './backend.ts';
-
-const CHILD_MAIN = fileURLToPath(new URL('../child-main.ts', import.meta.url));
+import { CHILD_MAIN, type ChildExit, type SpawnBackend, type SpawnRequest, type SpawnedChild } from './backend.ts';
 
 export const threadBackend: SpawnBackend = {
   runtime: 'node',
   spawn(req: SpawnRequest): SpawnedChild {
+    // node:worker_threads is loaded on first use (~4 ms a forked child actor need not pay)
+    const { MessageChannel, Worker } = process.getBuiltinModule('node:worker_threads');
     const { port1, port2 } = new MessageChannel();
     const worker = new Worker(CHILD_MAIN, {
-      argv: [JSON.stringify({ name: req.name, uuid: req.uuid, parentAddr: req.parentAddr })],
+      argv: [JSON.stringify({ name: req.name, uuid: req.uuid, parentAddr: req.parentAddr, thread: true })],
       workerData: { furrowPort: port2 },
       transferList: [port2],
       env: req.env,

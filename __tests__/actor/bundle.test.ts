@@ -1,0 +1,31 @@
+// The built package (dist/, bundled by esbuild) spawns actors that run the bundle's
+// own child entry, and a user module importing `furrow` by name shares the child's
+// runtime: currentActor() and context functions work there. Without one shared copy
+// a child would hold two runtimes and the user's module would see neither actor
+// nor scopes.
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { expectAllGone, fixture } from './helpers.ts';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+beforeAll(() => {
+  execFileSync('npm', ['run', '--silent', 'build:js'], { cwd: ROOT, stdio: 'inherit' });
+}, 60_000);
+
+test('fork and thread actors of the bundled build share one runtime with user modules', async () => {
+  const child = spawn(process.execPath, [fixture('dist-main.ts')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  let stdout = '';
+  child.stdout!.on('data', (d: Buffer) => (stdout += d));
+  const [code] = await once(child, 'exit');
+  expect(code).toBe(0);
+  const out = JSON.parse(stdout) as Record<string, any>;
+  expect(out.root).toMatch(/\/dist\/index\.js$/);
+  expect(out.fork.who).toEqual({ name: 'fork', entry: expect.stringMatching(/\/dist\/child-main\.js$/) });
+  expect(out.fork.greeting).toBe('hello test from fork');
+  expect(out.thread.who.name).toBe('thread');
+  expect(out.thread.greeting).toBe('hello test from thread');
+  expect(out.thread.pid).toBe(child.pid);
+  expectAllGone([child.pid!, out.fork.pid]);
+}, 60_000);

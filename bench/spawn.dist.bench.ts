@@ -1,0 +1,108 @@
+// Spawn benches (issue 4, section 3) against the package as it is published: this
+// file runs without the furrow-source condition, so `furrow` is the bundled build
+// in dist/ (`npm run bench` builds it first), and the actors enable a TypeScript
+// module (bench/fixtures/echo.ts). Each case alternates with its raw baseline in
+// the same run: a raw JavaScript child that connects back over a UDS and writes one
+// byte; a raw Worker that posts one message; 16 of each started at once.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { openActorNursery, type ActorNursery } from 'furrow';
+import { costRow, median, printTable, type Row } from './lib.ts';
+
+const ECHO = fileURLToPath(new URL('./fixtures/echo.ts', import.meta.url));
+const RUNS = Number(process.env.SPAWN_RUNS ?? 12);
+
+const dir = mkdtempSync(join(tmpdir(), 'furrow-bench-spawn-'));
+const RAW_CONNECT = join(dir, 'connect.mjs');
+const RAW_WORKER = join(dir, 'worker.mjs');
+writeFileSync(RAW_CONNECT, `import { createConnection } from 'node:net';\nconst s = createConnection(process.argv[2], () => s.write('x'));\ns.on('end', () => process.exit(0)); s.on('error', () => process.exit(0));\n`);
+writeFileSync(RAW_WORKER, `import { parentPort } from 'node:worker_threads';\nparentPort.postMessage('ready');\n`);
+
+/** A UDS listener handing out accepted sockets in order. */
+async function rawServer(): Promise<{ path: string; next: () => Promise<Socket>; close: () => void }> {
+  const path = join(dir, 'raw.sock');
+  const server = createServer();
+  const queue: Socket[] = [];
+  const waiters: ((s: Socket) => void)[] = [];
+  server.on('connection', (s) => (waiters.length ? waiters.shift()!(s) : queue.push(s)));
+  await new Promise<void>((r) => server.listen(path, r));
+  return {
+    path,
+    next: () => (queue.length ? Promise.resolve(queue.shift()!) : new Promise((r) => waiters.push(r))),
+    close: () => server.close(),
+  };
+}
+
+/** Start `count` raw children at once; resolve with the ms until all said hello, and a way to stop them. */
+async function rawForks(srv: Awaited<ReturnType<typeof rawServer>>, count: number): Promise<[number, () => Promise<void>]> {
+  const t0 = performance.now();
+  const started = Array.from({ length: count }, async (): Promise<[ChildProcess, Socket]> => {
+    const child = spawn(process.execPath, [RAW_CONNECT, srv.path], { stdio: 'ignore' });
+    const sock = await srv.next();
+    await once(sock, 'data');
+    return [child, sock];
+  });
+  const all = await Promise.all(started);
+  const ms = performance.now() - t0;
+  return [ms, () => Promise.all(all.map(([child, sock]) => ((sock.end(), once(child, 'exit'))))).then(() => {})];
+}
+
+async function rawWorker(): Promise<number> {
+  const t0 = performance.now();
+  const w = new Worker(RAW_WORKER);
+  await once(w, 'message');
+  const ms = performance.now() - t0;
+  await w.terminate();
+  return ms;
+}
+
+/** Start `count` actors at once; resolve with the ms until all are ready (then cancel them). */
+async function actors(an: ActorNursery, count: number, backend: 'fork' | 'thread'): Promise<number> {
+  const t0 = performance.now();
+  const portals = await Promise.all(Array.from({ length: count }, (_, i) => an.startActor(`a${i}`, { enableModules: [ECHO], backend })));
+  const ms = performance.now() - t0;
+  await Promise.all(portals.map((p) => p.cancelActor()));
+  return ms;
+}
+
+async function main(): Promise<void> {
+  const srv = await rawServer();
+  const raw: number[] = [];
+  const fork: number[] = [];
+  const worker: number[] = [];
+  const thread: number[] = [];
+  const raw16: number[] = [];
+  const fork16: number[] = [];
+  await openActorNursery(async (an) => {
+    // one warm-up round of each (fills the compile cache), then alternate
+    for (let i = 0; i <= RUNS; i++) {
+      const [ms, stop] = await rawForks(srv, 1);
+      await stop();
+      const ours = await actors(an, 1, 'fork');
+      const w = await rawWorker();
+      const t = await actors(an, 1, 'thread');
+      if (i) (raw.push(ms), fork.push(ours), worker.push(w), thread.push(t));
+    }
+    for (let i = 0; i <= Math.ceil(RUNS / 3); i++) {
+      const [ms, stop] = await rawForks(srv, 16);
+      await stop();
+      const ours = await actors(an, 16, 'fork');
+      if (i) (raw16.push(ms), fork16.push(ours));
+    }
+  });
+  srv.close();
+  const rows: Row[] = [
+    costRow('spawn-to-ready, fork actor (TS module) vs raw JS fork connecting back (ms)', median(fork), median(raw), 1.3),
+    costRow('spawn-to-ready, thread actor vs raw Worker (ms)', median(thread), median(worker), 1.5),
+    costRow('16 concurrent fork actors vs 16 raw forks (ms, all ready)', median(fork16), median(raw16), 1.5),
+  ];
+  printTable('actor spawn, built package (dist/)', rows);
+}
+
+await main();
