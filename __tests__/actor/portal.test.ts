@@ -18,7 +18,7 @@ import {
 } from '../../src/index.ts';
 import { add } from './fixtures/basic.ts';
 import { notEnabled } from './fixtures/other.ts';
-import { holdThenClean, spinForever } from './fixtures/portal-jobs.ts';
+import { holdThenClean, spinForever, startThenSpin } from './fixtures/portal-jobs.ts';
 import { BASIC, caught, expectAllGone, fixture } from './helpers.ts';
 
 const JOBS = fixture('portal-jobs.ts');
@@ -65,6 +65,38 @@ test('a portal to an actor that is not our child cannot be killed', async () => 
     await expect(notOurs.kill()).rejects.toThrow(/not a child of this actor/);
   });
   expectAllGone(pids);
+});
+
+describe('a context whose callee does not stop within cancelWaitMs', () => {
+  test('after ctx.cancel() in the body: RemoteCancelIgnoredError, not a silent return', async () => {
+    const pids: number[] = [];
+    await openActorNursery(async (an) => {
+      const p = await an.startActor('spinner', { enableModules: [JOBS] });
+      pids.push(p.pid);
+      const err = await caught(p.openContext(startThenSpin, [], (ctx) => ctx.cancel(), { cancelWaitMs: 200 }));
+      expect(err).toBeInstanceOf(RemoteCancelIgnoredError);
+      expect(err.target).toMatch(/portal-jobs\.ts:startThenSpin$/);
+      expect(err.uid).toEqual(p.uid);
+      expect(err.waitMs).toBe(200);
+      await p.kill();
+    });
+    expectAllGone(pids);
+  });
+
+  test('after the opener is cancelled: RemoteCancelIgnoredError with the Cancelled as its cause', async () => {
+    const pids: number[] = [];
+    await openActorNursery(async (an) => {
+      const p = await an.startActor('spinner', { enableModules: [JOBS] });
+      pids.push(p.pid);
+      const err = await caught(
+        withCancelScope({}, (scope) => p.openContext(startThenSpin, [], () => scope.cancel('enough'), { cancelWaitMs: 200 })),
+      );
+      expect(err).toBeInstanceOf(RemoteCancelIgnoredError);
+      expect(isCancelled(err.cause)).toBe(true);
+      await p.kill();
+    });
+    expectAllGone(pids);
+  });
 });
 
 describe('a cancelled portal.run', () => {

@@ -158,7 +158,8 @@ export class Portal {
    * here. Returns the body's value after the callee returned. A callee error
    * interrupts the body at once and is thrown here; a body error or cancellation
    * cancels the callee (and waits for it). `ctx.cancel()` in the body is absorbed:
-   * the call returns `undefined`.
+   * the call returns `undefined`. A callee that does not stop within `cancelWaitMs`
+   * of being cancelled gives `RemoteCancelIgnoredError` (it may still be running).
    */
   openContext<A extends unknown[], R, V>(
     fn: ContextFn<A, R> | string,
@@ -287,15 +288,20 @@ export async function openContextOn<V>(
       ctx._interrupt = bodyScope;
       value = await withCancelScope(bodyScope, () => body(ctx, ctx._first!.value));
       if (!ctx._error && !ctx._cancelRequested) await ctx._waitFor(() => ctx.done);
-      if (ctx._cancelRequested) await ctx._stopRemote(cancelWaitMs);
+      if (ctx._cancelRequested && !(await ctx._stopRemote(cancelWaitMs))) {
+        throw new RemoteCancelIgnoredError(conn.peerUid, `${ns}:${func}`, cancelWaitMs, null);
+      }
     } catch (err) {
+      if (err instanceof RemoteCancelIgnoredError) throw err;
       const early = ctx._error;
-      if (sent) await ctx._stopRemote(cancelWaitMs);
+      const stopped = sent ? await ctx._stopRemote(cancelWaitMs) : true;
       const remote = ctx._error;
       // a real remote error beats a local cancel; the link dropping while we stop the
       // callee (its actor is being torn down with us) does not
       const dropped = remote instanceof TransportError && remote !== early;
       if (isCancelled(err) && remote && !(remote instanceof ContextCancelled) && !dropped) throw remote;
+      // the callee neither answered nor went away: say so (it may still be running)
+      if (!stopped) throw new RemoteCancelIgnoredError(conn.peerUid, `${ns}:${func}`, cancelWaitMs, err);
       throw err;
     }
   } finally {
