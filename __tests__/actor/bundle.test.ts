@@ -1,8 +1,8 @@
 // The built package (dist/, bundled by esbuild) spawns actors that run the bundle's
 // own child entry, and a user module importing `furrow` by name shares the child's
-// runtime: currentActor() and context functions work there. Without one shared copy
-// a child would hold two runtimes and the user's module would see neither actor
-// nor scopes.
+// runtime: currentActor() and context functions work there; the bridge bundles use
+// that same copy too. Without one shared copy a process would hold two runtimes and
+// a user's module (or a bridge) would see neither the actor nor its scopes.
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
@@ -27,5 +27,6 @@ test('fork and thread actors of the bundled build share one runtime with user mo
   expect(out.thread.who.name).toBe('thread');
   expect(out.thread.greeting).toBe('hello test from thread');
   expect(out.thread.pid).toBe(child.pid);
+  expect(out.bridge).toBe('cancelled by the scope');
   expectAllGone([child.pid!, out.fork.pid]);
 }, 60_000);
