@@ -4,6 +4,8 @@
 import { ActorDiedError, MsgTypeError, sleepForever, ModuleNotEnabledError, RemoteActorError, TransportError, currentActor, openActorNursery } from '../../src/index.ts';
 import { add, busyLoop, spawnAndRun, whoami } from './fixtures/basic.ts';
 import { notEnabled } from './fixtures/other.ts';
+import { execFileSync } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
 import { BASIC, caught, expectAllGone, fixture } from './helpers.ts';
 
 test('runInActor gives its one-shot result, and the child is gone after the nursery', async () => {
@@ -119,4 +121,19 @@ describe('bad input', () => {
     expect(err.signal).toBe('SIGKILL');
     expectAllGone(pids);
   });
+});
+
+test('a parent started with node -e CODE --input-type=module spawns children without its script flags', () => {
+  const index = pathToFileURL(fixture('../../../src/index.ts')).href;
+  const code = `
+    const { openActorNursery } = await import(${JSON.stringify(index)});
+    const out = await openActorNursery(async (an) => {
+      const p = await an.startActor('from-eval', { enableModules: [${JSON.stringify(BASIC)}] });
+      return [await p.run(${JSON.stringify(BASIC + ':add')}, 20, 22), p.pid];
+    });
+    console.log(JSON.stringify(out));`;
+  const stdout = execFileSync(process.execPath, ['--conditions=furrow-source', '-e', code, '--input-type=module'], { encoding: 'utf8' });
+  const [sum, pid] = JSON.parse(stdout) as [number, number];
+  expect(sum).toBe(42);
+  expectAllGone([pid]);
 });

@@ -1,11 +1,12 @@
 // The entry a child actor runs (a child process or a worker thread). It turns on
-// the module compile cache for what it imports next (the spawner also sets
-// NODE_COMPILE_CACHE), then says hello to its parent at once (connects back and sends its `Aid`, hand-encoded, or posts it on
-// the worker's port) so that the parent's half of the handshake and its SpawnSpec
-// overlap with this child importing the runtime, and only then starts the runtime
-// in child.ts. Built-in modules are taken with process.getBuiltinModule, which
-// skips the ESM facade an `import` builds, and node:worker_threads only in a
-// thread: every millisecond here is paid by each actor's start-up.
+// the module compile cache (NODE_COMPILE_CACHE if set, else Node's default
+// directory) for what it imports next, then says hello to its parent at once
+// (connects back and sends its `Aid`, hand-encoded, or posts it on the worker's
+// port) so that the parent's half of the handshake and its SpawnSpec overlap with
+// this child importing the runtime, and only then starts the runtime in child.ts.
+// Built-in modules are taken with process.getBuiltinModule, which skips the ESM
+// facade an `import` builds, and node:worker_threads only in a thread: every
+// millisecond here is paid by each actor's start-up.
 import type { Socket } from 'node:net';
 import type { MessagePort } from 'node:worker_threads';
 import { encodeHelloFrame } from '../ipc/hello.ts';

@@ -1,21 +1,28 @@
 // The 'fork' backend: a Node child process running child-main.ts with the
-// parent's execArgv (so a user's loader comes along), the compile cache on, and
-// stdio shared with the parent. The child connects back to the parent's socket.
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// parent's execArgv (so a user's loader comes along) and stdio shared with the
+// parent. The child connects back to the parent's socket.
 import { CHILD_MAIN, type ChildExit, type SpawnBackend, type SpawnRequest, type SpawnedChild } from './backend.ts';
 
-/** Flags a child must not inherit (a debugger port cannot be shared). */
-const SKIP = /^--(inspect|inspect-brk|inspect-port|debug-port|eval|print)\b|^-[ep]$/;
+/**
+ * Flags a child must not inherit: a debugger port cannot be shared, and the
+ * parent's own script (`-e`, `-p`) and its `--input-type` are not the child's.
+ */
+const SKIP = /^--(inspect|inspect-brk|inspect-port|debug-port|eval|print|input-type)\b|^-[ep]$/;
+/** Of those, the ones whose value may come as the next argument. */
+const TAKES_VALUE = /^(--(eval|print|input-type|inspect-port|debug-port)|-[ep])$/;
 
-/** The parent's `execArgv`, minus flags that only make sense once per process tree. */
-export function inheritedExecArgv(): string[] {
-  return process.execArgv.filter((a) => !SKIP.test(a));
-}
-
-/** Environment for a Node child: the compile cache on (TypeScript children start as fast as JavaScript ones). */
-export function childEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  return { ...env, NODE_COMPILE_CACHE: env.NODE_COMPILE_CACHE ?? join(tmpdir(), 'furrow-compile-cache') };
+/**
+ * The parent's `execArgv`, minus flags that only make sense once per process tree
+ * (`process.execArgv` of `node -e CODE --input-type=module` is all three).
+ */
+export function inheritedExecArgv(argv: readonly string[] = process.execArgv): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (!SKIP.test(a)) out.push(a);
+    else if (TAKES_VALUE.test(a) && !a.includes('=')) i++;
+  }
+  return out;
 }
 
 export const forkBackend: SpawnBackend = {
