@@ -27,7 +27,7 @@ export interface SpawnRequest {
   parentAddr: Address;
   /** extra Node flags (the parent's `execArgv` by default) */
   execArgv: string[];
-  /** the child's environment */
+  /** the child's environment (may be `process.env` itself: copy it before changing it) */
   env: NodeJS.ProcessEnv;
   /** backend-specific options passed through from `startActor(..., { backendOptions })` */
   options: Record<string, unknown>;
