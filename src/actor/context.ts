@@ -4,13 +4,13 @@
 // blocking: `Started` and the final `Return` or `Error` are recorded at once (an
 // error interrupts the local side at once), stream values queue here up to the
 // credit window.
-import { CancelScope, EndOfChannel, isCancelled, suspend, withCancelScope } from '../core/index.ts';
+import { CancelScope, currentScope, EndOfChannel, isCancelled, suspend, withCancelScope } from '../core/index.ts';
 import { throwIfCancelled } from '../core/checkpoints.ts';
 import { Deque } from '../core/deque.ts';
 import type { Dialog, FuncType, Uid } from '../ipc/index.ts';
 import { boxError, unboxError } from './box.ts';
 import { StreamOverrun } from './errors.ts';
-import { DONE, MsgStream, type StreamOptions } from './stream.ts';
+import { DONE, MsgStream, NONE, type StreamOptions } from './stream.ts';
 
 const DEFAULT_WINDOW = 64;
 const DEFAULT_MAX_BUFFER = 10_000;
@@ -147,7 +147,8 @@ export class Context<R = unknown> {
     for (;;) {
       let m;
       try {
-        m = await d.receive();
+        // what already arrived is moved here in one go; a promise only to wait for more
+        m = d.receiveNow() ?? (await d.receive());
       } catch (err) {
         if (!isCancelled(err)) this._fail(err as Error);
         return;
@@ -253,18 +254,30 @@ export class Context<R = unknown> {
     this._dialog.send({ type: 'Stop' }).catch(() => {});
   }
 
+  /**
+   * @internal A stream value that is already here, taken without waiting (the per-message
+   * path of `receive` and `for await`); NONE when there is none, or when the scope is
+   * cancelled (then `_next` throws).
+   */
+  _take(): unknown {
+    if (this.#inbox.length === 0 || currentScope()?.isCancelled) return NONE;
+    return this.#shift();
+  }
+
+  #shift(): unknown {
+    const v = this.#inbox.shift();
+    if (this.#window > 0 && ++this.#consumed * 2 >= this.#window && !this.done) {
+      this._dialog.grant(this.#consumed);
+      this.#consumed = 0;
+    }
+    return v;
+  }
+
   /** @internal The next stream value, or DONE at the end. */
   async _next(): Promise<unknown> {
     for (;;) {
       throwIfCancelled();
-      if (this.#inbox.length > 0) {
-        const v = this.#inbox.shift();
-        if (this.#window > 0 && ++this.#consumed * ((globalThis as any).X_GRANT ?? 2) >= this.#window && !this.done) {
-          this._dialog.grant(this.#consumed);
-          this.#consumed = 0;
-        }
-        return v;
-      }
+      if (this.#inbox.length > 0) return this.#shift();
       if (this._error) throw this._error;
       if (this.#peerStopped || this._final) return DONE;
       await this._waitFor(() => this.#inbox.length > 0 || this.#peerStopped || this.done);
@@ -272,7 +285,12 @@ export class Context<R = unknown> {
   }
 
   /** @internal */
-  async _receive(): Promise<unknown> {
+  _receive(): Promise<unknown> {
+    const v = this._take();
+    return v === NONE ? this.#receiveSlow() : Promise.resolve(v);
+  }
+
+  async #receiveSlow(): Promise<unknown> {
     const v = await this._next();
     if (v === DONE) throw new EndOfChannel(`the peer '${this.peer[0]}' closed the stream of context ${this.target}`);
     return v;

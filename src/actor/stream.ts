@@ -79,10 +79,16 @@ export class MsgStream<T = unknown> implements AsyncIterable<T> {
   }
 
   [Symbol.asyncIterator](): AsyncIterator<T> {
+    const ctx = this.#ctx;
+    const slow = async (): Promise<IteratorResult<T>> => {
+      const r = await ctx._next();
+      return r === DONE ? { value: undefined, done: true } : { value: r as T, done: false };
+    };
     return {
-      next: async () => {
-        const r = await this.#ctx._next();
-        return r === DONE ? { value: undefined, done: true } : { value: r as T, done: false };
+      // a value already here is handed over without an async function around it
+      next: () => {
+        const v = ctx._take();
+        return v === NONE ? slow() : Promise.resolve({ value: v as T, done: false });
       },
       return: async () => ({ value: undefined, done: true }),
     };
@@ -91,3 +97,5 @@ export class MsgStream<T = unknown> implements AsyncIterable<T> {
 
 /** @internal The end-of-stream marker of `Context._next`. */
 export const DONE: unique symbol = Symbol('furrow.streamDone');
+/** @internal "Nothing buffered" from `Context._take`. */
+export const NONE: unique symbol = Symbol('furrow.streamNone');

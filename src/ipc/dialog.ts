@@ -149,6 +149,16 @@ export class Dialog {
     return this.#receiveSlow();
   }
 
+  /**
+   * `receive()` without waiting: the next record if one is already here (and the scope
+   * is not cancelled), else `undefined`. For readers that drain what arrived in one go
+   * (no promise per record). Throws like `receive` for a payload that does not decode.
+   */
+  receiveNow(): DialogIn | undefined {
+    if (this.#head < this.#buf.length && !currentScope()?.isCancelled) return this.#take();
+    return undefined;
+  }
+
   async #receiveSlow(): Promise<DialogIn> {
     for (;;) {
       if (this.#head < this.#buf.length) {
