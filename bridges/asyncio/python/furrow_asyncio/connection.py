@@ -18,6 +18,10 @@ from .messages import PROTOCOL_VERSION, Record, validate_record
 
 #: Write at once (not at the end of the loop turn) when this many bytes are queued.
 FLUSH_BYTES = 64 * 1024
+#: At most this many bytes per read. asyncio's default (256 KiB) is above glibc's mmap
+#: threshold, so each read would mmap, fault in and munmap its buffer (with page faults,
+#: tens of microseconds per read on a VM); 64 KiB (a pipe's capacity) comes from the heap.
+READ_BYTES = 64 * 1024
 
 
 class _Wire(asyncio.Protocol):
@@ -111,6 +115,8 @@ class Connection:
 
     async def _attach(self, rtransport: asyncio.BaseTransport, wtransport: asyncio.WriteTransport, wproto: _Wire, timeout: float) -> None:
         self._rtransport, self._wtransport, self._wproto = rtransport, wtransport, wproto
+        if hasattr(rtransport, "max_size"):  # asyncio's pipe and socket transports: see READ_BYTES
+            rtransport.max_size = READ_BYTES  # type: ignore[attr-defined]
         self.write_record(dict(self.local))
         try:
             self.peer = await asyncio.wait_for(asyncio.shield(self._handshake), timeout)
@@ -160,7 +166,13 @@ class Connection:
             self._flush()
         elif not self._flush_scheduled:
             self._flush_scheduled = True
-            self.loop.call_soon(self._flush)
+            self.loop.call_soon(self._end_of_turn)
+
+    @property
+    def write_paused(self) -> bool:
+        """True while the OS pipe is full (the write transport paused us): senders should `drain()`."""
+        p = self._wproto
+        return p is not None and p.paused
 
     @property
     def send_buffer_bytes(self) -> int:
@@ -173,8 +185,11 @@ class Connection:
         if self._queue:
             self._flush()
 
-    def _flush(self) -> None:
+    def _end_of_turn(self) -> None:
         self._flush_scheduled = False
+        self._flush()
+
+    def _flush(self) -> None:
         if not self._queue or self._wtransport is None or self._wtransport.is_closing():
             self._queue.clear()
             self._queued = 0

@@ -287,7 +287,9 @@ class MsgStream:
             raise ctx._error
         if ctx._stop_sent:
             raise EndOfStream("this side of the stream is closed")
-        await ctx._dialog.send_value("Yield", value)
+        d = ctx._dialog
+        if not d.send_yield_nowait(value):
+            await d.send_value("Yield", value)
 
     async def receive(self) -> Any:
         """The next value from the peer; EndOfStream once it closed its side and everything was read."""

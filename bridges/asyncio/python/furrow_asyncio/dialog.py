@@ -50,16 +50,44 @@ class Dialog:
         rec["cid"] = self.cid
         self.conn.write_record(rec)
 
+    def _frame(self, type_: str, value: Any) -> bytes:
+        """The whole frame of a payload record: the payload packed once, behind a pre-built header.
+
+        Raises MsgTypeError if the value cannot be encoded.
+        """
+        head = self._heads.get(type_)
+        if head is None:
+            head = self._heads[type_] = PayloadHeader(type_, self.cid)
+        try:
+            return head.frame(pack(value))
+        except Exception as e:
+            raise MsgTypeError(f"cannot encode a {type_} value on dialog {self.cid}: {type(e).__name__}: {e}") from e
+
+    def send_yield_nowait(self, value: Any) -> bool:
+        """Queue a `Yield` at once if that needs no waiting: True if it was queued.
+
+        False (nothing encoded, nothing sent) when the peer's credit is spent or the
+        OS pipe is full; then `await send_value("Yield", value)` waits for either.
+        The stream's per-message path: no coroutine, no loop turn.
+        """
+        conn = self.conn
+        if (self._limited and self._credit <= 0) or conn.write_paused:
+            return False
+        err = self.error
+        if err is not None and isinstance(err, TransportError):
+            raise err
+        frame = self._frame("Yield", value)
+        if self._limited:
+            self._credit -= 1
+        conn.write_frame(frame)
+        return True
+
     async def send_value(self, type_: str, value: Any) -> None:
         """Send a payload record (`Started`, `Yield`, `Return`); a `Yield` waits for credit when sends are limited.
 
-        Raises MsgTypeError (nothing sent) if the value cannot be encoded. The payload is
-        packed once; the record around it is a pre-built header (codec.PayloadHeader).
+        Raises MsgTypeError (nothing sent) if the value cannot be encoded.
         """
-        try:
-            pld = pack(value)
-        except Exception as e:
-            raise MsgTypeError(f"cannot encode a {type_} value on dialog {self.cid}: {type(e).__name__}: {e}") from e
+        frame = self._frame(type_, value)
         is_yield = type_ == "Yield"
         if is_yield and self._limited:
             if self._credit <= 0:
@@ -68,16 +96,12 @@ class Dialog:
         err = self.error
         if err is not None and isinstance(err, TransportError):
             raise err
-        head = self._heads.get(type_)
-        if head is None:
-            head = self._heads[type_] = PayloadHeader(type_, self.cid)
         conn = self.conn
-        conn.write_frame(head.frame(pld))
+        conn.write_frame(frame)
         if not is_yield:
             # a first or final value goes out now, even if the caller then blocks the loop
             conn.flush()
-        p = conn._wproto
-        if p is not None and p.paused:
+        if conn.write_paused:
             await conn.drain()
 
     async def _wait_credit(self) -> None:

@@ -5,8 +5,9 @@ import asyncio
 import socket
 import unittest
 
+from furrow_asyncio import codec
 from furrow_asyncio.codec import FrameDecoder, ProtocolError, decode_record, encode_frame, pack, unpack
-from furrow_asyncio.connection import open_socket_connection
+from furrow_asyncio.connection import READ_BYTES, open_socket_connection
 from furrow_asyncio.contexts import Context
 from furrow_asyncio.errors import ContextCancelled, RemoteActorError, box_cancelled, box_error, unbox_error
 from furrow_asyncio.messages import validate_record
@@ -52,6 +53,18 @@ class FramingTest(unittest.TestCase):
 
     def test_node_undefined_reads_as_none(self) -> None:
         self.assertEqual(unpack(b"\x92\xd4\x00\x00\x01"), [None, 1])
+
+    def test_reused_packer(self) -> None:
+        # the shared packer gives what packb gives, survives a value it cannot pack,
+        # and is replaced after a big value (so it does not keep a big buffer)
+        with self.assertRaises(TypeError):
+            pack(object())
+        self.assertEqual(pack({"i": 1, "b": b"x"}), b"\x82\xa1i\x01\xa1b\xc4\x01x")
+        before = codec._packer
+        big = b"x" * (2 * 1024 * 1024)
+        self.assertEqual(unpack(pack(big)), big)
+        self.assertIsNot(codec._packer, before)
+        self.assertEqual(unpack(pack([1, "a"])), [1, "a"])
 
 
 class BoxTest(unittest.TestCase):
@@ -120,6 +133,21 @@ class ConnectionTest(unittest.IsolatedAsyncioTestCase):
                 self.assertLessEqual(d._credit, 4)
         await ctx._wait_for(lambda: len(got) == 20 or ctx.done)
         self.assertEqual(got, list(range(20)))
+        a.close()
+        b.close()
+
+    async def test_send_without_waiting_needs_credit(self) -> None:
+        a_sock, b_sock = socket.socketpair()
+        a, b = await asyncio.gather(open_socket_connection(a_sock, "a", "aaa"), open_socket_connection(b_sock, "b", "bbb"))
+        self.assertEqual(a._rtransport.max_size, READ_BYTES)  # type: ignore[union-attr]
+        d = a.open_dialog()
+        d.limit_sends()
+        d._credit = 2
+        sent = a.stats["framesOut"]
+        self.assertTrue(d.send_yield_nowait(1))
+        self.assertTrue(d.send_yield_nowait(2))
+        self.assertFalse(d.send_yield_nowait(3))  # no credit left: nothing encoded, nothing queued
+        self.assertEqual((d._credit, a.stats["framesOut"] - sent), (0, 2))
         a.close()
         b.close()
 
