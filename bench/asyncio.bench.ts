@@ -4,7 +4,8 @@
 // Python side): spawn-to-ready vs a raw Python child that imports asyncio and msgpack
 // and writes one frame on fd 4; RPC round trip vs a raw Node<->Python msgpack
 // ping-pong; stream throughput of small messages vs the raw child writing frames.
-//   npm run bench asyncio        (FURROW_PYTHON picks the interpreter; default /usr/bin/python3)
+//   npm run bench asyncio        (FURROW_PYTHON picks the interpreter, default /usr/bin/python3;
+//                                 BENCH_WINDOW the stream's credit window, default the library's)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -14,13 +15,14 @@ import type { Readable, Writable } from 'node:stream';
 import { Packr, Unpackr } from 'msgpackr';
 import { openActorNursery, type Portal } from 'furrow';
 import 'furrow/asyncio';
-import { costRow, measure, median, printTable, rateRow, type Row } from './lib.ts';
+import { costRow, measurePair, median, printTable, rateRow, type Row } from './lib.ts';
 
 const PY = process.env.FURROW_PYTHON ?? '/usr/bin/python3';
 const SPAWNS = 9;
 const RTT_N = 2000;
 const SMALL_N = 20_000;
-const WINDOW = Number(process.env.BENCH_WINDOW ?? 64);
+/** The stream's credit window: the library's default unless BENCH_WINDOW is set. */
+const WINDOW = process.env.BENCH_WINDOW ? Number(process.env.BENCH_WINDOW) : undefined;
 
 const dir = mkdtempSync(join(tmpdir(), 'furrow-bench-asyncio-'));
 // the furrow side: an enabled module of the Python actor
@@ -176,6 +178,8 @@ async function main(): Promise<void> {
   rows.push(costRow('spawn to ready (python actor)', median(furrowSpawn), median(rawSpawn), 1.5));
 
   // ---- RPC round trip and stream throughput ----
+  // The raw child and the actor both stay up, and the rounds alternate raw, furrow,
+  // raw, ... (see measurePair), so load swings on the machine hit both sides alike.
   const raw = new RawPeer('serve');
   let rawRtt = 0;
   let rawStream = 0;
@@ -183,38 +187,45 @@ async function main(): Promise<void> {
   let furrowStream = 0;
   await openActorNursery(async (an) => {
     const p: Portal = await an.startActor('py', opts);
-    furrowRtt = await measure(RTT_N, async () => {
-      for (let i = 0; i < RTT_N; i++) await p.run('bench_py:ping', i);
-    });
-    rawRtt = await measure(RTT_N, async () => {
-      for (let i = 0; i < RTT_N; i++) {
-        const got = raw.next(() => true);
-        raw.out.write(frame(i));
-        await got;
-      }
-    });
-    furrowStream = await measure(SMALL_N, async () => {
-      await p.openContext('bench_py:blast', [SMALL_N], async (ctx) => {
+    [rawRtt, furrowRtt] = await measurePair(
+      RTT_N,
+      async () => {
+        for (let i = 0; i < RTT_N; i++) {
+          const got = raw.next(() => true);
+          raw.out.write(frame(i));
+          await got;
+        }
+      },
+      async () => {
+        for (let i = 0; i < RTT_N; i++) await p.run('bench_py:ping', i);
+      },
+    );
+    [rawStream, furrowStream] = await measurePair(
+      SMALL_N,
+      async () => {
         let n = 0;
-        await ctx.openStream(async (s) => {
-          for await (const _ of s) n++;
-        }, { window: WINDOW });
-        if (n !== SMALL_N) throw new Error(`stream: got ${n} of ${SMALL_N}`);
-        return ctx.result();
-      });
-    });
-    rawStream = await measure(SMALL_N, async () => {
-      let n = 0;
-      const end = raw.next((v) => (v as { end?: boolean }).end === true || (n++, false));
-      raw.out.write(frame({ blast: SMALL_N }));
-      await end;
-      if (n !== SMALL_N) throw new Error(`raw stream: got ${n} of ${SMALL_N}`);
-    });
+        const end = raw.next((v) => (v as { end?: boolean }).end === true || (n++, false));
+        raw.out.write(frame({ blast: SMALL_N }));
+        await end;
+        if (n !== SMALL_N) throw new Error(`raw stream: got ${n} of ${SMALL_N}`);
+      },
+      async () => {
+        await p.openContext('bench_py:blast', [SMALL_N], async (ctx) => {
+          let n = 0;
+          await ctx.openStream(async (s) => {
+            for await (const _ of s) n++;
+          }, WINDOW === undefined ? {} : { window: WINDOW });
+          if (n !== SMALL_N) throw new Error(`stream: got ${n} of ${SMALL_N}`);
+          return ctx.result();
+        });
+      },
+    );
     await p.cancelActor();
   });
   await raw.close();
   rows.push(costRow('RPC round trip (portal.run)', furrowRtt, rawRtt, 2));
-  rows.push(rateRow(`stream, ${SMALL_N} small messages Python->TS (window ${WINDOW})`, furrowStream, rawStream, 0.5));
+  const window = WINDOW === undefined ? 'default window' : `window ${WINDOW}`;
+  rows.push(rateRow(`stream, ${SMALL_N} small messages Python->TS (${window})`, furrowStream, rawStream, 0.5));
   printTable(`furrow/asyncio vs raw Node<->Python pipes (${PY})`, rows);
   if (rows.some((r) => r.ok === false)) process.exitCode = 1;
 }

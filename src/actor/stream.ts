@@ -9,7 +9,7 @@ import type { Context } from './context.ts';
 export interface StreamOptions {
   /**
    * How many messages the peer may send ahead of this side's consumption (the
-   * credit window; default 64). The peer's `send` waits when it is spent.
+   * credit window; default 256). The peer's `send` waits when it is spent.
    */
   window?: number;
   /**

@@ -5,7 +5,7 @@ another. The callee is an `async def` marked with `@context`; it gets a `Context
 first: `await ctx.started(value)`, then optionally
 `async with ctx.open_stream() as stream:` with `await stream.send(x)` and
 `async for msg in stream`. Each side's stream grants the peer a credit window
-(default 64) and re-grants as its consumer takes values, exactly as the Node side
+(default 256) and re-grants as its consumer takes values, exactly as the Node side
 does (protocol.md, "Flow control"), so memory stays bounded on both ends.
 """
 from __future__ import annotations
@@ -20,7 +20,7 @@ from .dialog import Dialog
 from .errors import ContextCancelled, EndOfStream, MsgTypeError, StreamOverrun, TransportError, box_error, unbox_error
 from .messages import Record
 
-DEFAULT_WINDOW = 64
+DEFAULT_WINDOW = 256
 DEFAULT_MAX_BUFFER = 10_000
 #: Credit granted by a side that allows overruns (the peer never waits).
 UNLIMITED = 2**30
