@@ -14,7 +14,7 @@ beforeAll(() => {
   execFileSync('npm', ['run', '--silent', 'build:js'], { cwd: ROOT, stdio: 'inherit' });
 }, 60_000);
 
-test('fork and thread actors of the bundled build share one runtime with user modules', async () => {
+test('the bundled build: fork and thread actors and the bridges share one runtime with user modules, and a Python actor starts', async () => {
   const child = spawn(process.execPath, [fixture('dist-main.ts')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   let stdout = '';
   child.stdout!.on('data', (d: Buffer) => (stdout += d));
@@ -28,5 +28,6 @@ test('fork and thread actors of the bundled build share one runtime with user mo
   expect(out.thread.greeting).toBe('hello test from thread');
   expect(out.thread.pid).toBe(child.pid);
   expect(out.bridge).toBe('cancelled by the scope');
-  expectAllGone([child.pid!, out.fork.pid]);
+  expect(out.python.sum).toBe(6);
+  expectAllGone([child.pid!, out.fork.pid, out.python.pid]);
 }, 60_000);

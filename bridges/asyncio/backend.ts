@@ -30,9 +30,13 @@ export interface PythonActorOptions {
 /** The exit code `python -m furrow_asyncio` uses when `msgpack` cannot be imported. */
 export const NO_MSGPACK_EXIT = 3;
 
-/** The directory holding the `furrow_asyncio` package (sources, or next to `dist/` when installed). */
+/**
+ * The directory holding the `furrow_asyncio` package: beside this file in the
+ * sources; in the published package the bundle lives in `dist/` and the package in
+ * `bridges/asyncio/python/` (package.json `files`).
+ */
 export const PYTHON_PACKAGE_DIR: string = (() => {
-  for (const rel of ['./python/', '../../../bridges/asyncio/python/']) {
+  for (const rel of ['./python/', '../bridges/asyncio/python/']) {
     const dir = fileURLToPath(new URL(rel, import.meta.url));
     if (existsSync(dir + 'furrow_asyncio/__init__.py')) return dir.slice(0, -1);
   }
