@@ -17,7 +17,7 @@ import { DONE, MsgStream, NONE, type StreamOptions } from './stream.ts';
  * small messages needs few credit round trips (each wakes both processes, 50-300 us
  * on a 2-core VM), small enough to bound what a fast producer piles up at the receiver.
  */
-const DEFAULT_WINDOW = 256;
+const DEFAULT_WINDOW = 512;
 const DEFAULT_MAX_BUFFER = 10_000;
 /** Credit granted by a side that allows overruns (the peer never waits). */
 const UNLIMITED = 2 ** 30;

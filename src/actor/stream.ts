@@ -9,7 +9,8 @@ import type { Context } from './context.ts';
 export interface StreamOptions {
   /**
    * How many messages the peer may send ahead of this side's consumption (the
-   * credit window; default 256). The peer's `send` waits when it is spent.
+   * credit window; default 512). The peer's `send` waits when it is spent. It counts
+   * messages, not bytes: pass a smaller window for large messages.
    */
   window?: number;
   /**

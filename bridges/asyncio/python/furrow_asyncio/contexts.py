@@ -5,7 +5,7 @@ another. The callee is an `async def` marked with `@context`; it gets a `Context
 first: `await ctx.started(value)`, then optionally
 `async with ctx.open_stream() as stream:` with `await stream.send(x)` and
 `async for msg in stream`. Each side's stream grants the peer a credit window
-(default 256) and re-grants as its consumer takes values, exactly as the Node side
+(default 512) and re-grants as its consumer takes values, exactly as the Node side
 does (protocol.md, "Flow control"), so memory stays bounded on both ends.
 """
 from __future__ import annotations
@@ -20,7 +20,7 @@ from .dialog import Dialog
 from .errors import ContextCancelled, EndOfStream, MsgTypeError, StreamOverrun, TransportError, box_error, unbox_error
 from .messages import Record
 
-DEFAULT_WINDOW = 256
+DEFAULT_WINDOW = 512
 DEFAULT_MAX_BUFFER = 10_000
 #: Credit granted by a side that allows overruns (the peer never waits).
 UNLIMITED = 2**30
@@ -95,7 +95,8 @@ class Context:
     async def open_stream(self, *, window: int = DEFAULT_WINDOW, allow_overruns: bool = False, max_buffer: int = DEFAULT_MAX_BUFFER) -> AsyncIterator["MsgStream"]:
         """Open this side's stream; on exit it is closed (the peer's iteration ends). One per context.
 
-        `window`: how many values the peer may send ahead of this side's consumption.
+        `window`: how many values the peer may send ahead of this side's consumption
+        (messages, not bytes: pass a smaller one for large messages).
         `allow_overruns`: let the peer send without credit, failing with StreamOverrun past `max_buffer` unread.
         """
         if self.side == "callee" and not self._started_sent:
