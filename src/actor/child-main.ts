@@ -1,9 +1,9 @@
-// The entry a child actor runs (a child process or a worker thread). It turns on
-// the module compile cache (NODE_COMPILE_CACHE if set, else Node's default
-// directory) for what it imports next, then says hello to its parent at once
-// (connects back and sends its `Aid`, hand-encoded, or posts it on the worker's
-// port) so that the parent's half of the handshake and its SpawnSpec overlap with
-// this child importing the runtime, and only then starts the runtime in child.ts.
+// The entry a child actor runs (a child process or a worker thread). It says hello
+// to its parent at once (connects back and sends its `Aid`, hand-encoded, or posts
+// it on the worker's port) so that the parent's half of the handshake and its
+// SpawnSpec overlap with this child importing the runtime; then it turns on the
+// module compile cache (NODE_COMPILE_CACHE if set, else Node's default directory)
+// and imports and starts the runtime in child.ts.
 // Built-in modules are taken with process.getBuiltinModule, which skips the ESM
 // facade an `import` builds, and node:worker_threads only in a thread: every
 // millisecond here is paid by each actor's start-up.
@@ -12,7 +12,6 @@ import type { MessagePort } from 'node:worker_threads';
 import { encodeHelloFrame } from '../ipc/hello.ts';
 import type { EarlyLink } from './child.ts';
 
-process.getBuiltinModule('node:module').enableCompileCache?.();
 const boot = JSON.parse(process.argv[2] ?? '{}') as { name: string; uuid: string; parentAddr: { path?: string }; thread?: boolean };
 const hello = encodeHelloFrame({ name: boot.name, uuid: boot.uuid });
 let early: EarlyLink;
@@ -35,5 +34,6 @@ if (boot.thread) {
   socket.catch(() => {});
   early = { path, socket };
 }
+process.getBuiltinModule('node:module').enableCompileCache?.();
 const { childMain } = await import('./child.ts');
 await childMain(early);
