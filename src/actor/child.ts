@@ -8,7 +8,7 @@ import type { MessagePort } from 'node:worker_threads';
 import { openConnection, PortTransport, StreamTransport, type Transport } from '../ipc/index.ts';
 import { ioError } from '../ipc/stream.ts';
 import { sleepForever } from '../core/index.ts';
-import { Actor, LINK_OPTIONS } from './runtime.ts';
+import { Actor, LINK_OPTIONS, sameAddr } from './runtime.ts';
 import './index.ts';
 
 /** How often a child process checks that its parent is still its parent (ms). */
@@ -63,8 +63,10 @@ export async function childMain(early: EarlyLink): Promise<void> {
   let code = 0;
   try {
     await actor.run(async () => {
-      // registering overlaps with importing the enabled modules
-      const registering = spec.registryAddr ? actor.registrarCall('register', actor.uid, actor.addr) : undefined;
+      // a child of the registrar is registered by its parent from our `ready` answer;
+      // others register here, overlapping with importing the enabled modules
+      const registering =
+        spec.registryAddr && !sameAddr(spec.registryAddr, spec.parentAddr) ? actor.registrarCall('register', actor.uid, actor.addr) : undefined;
       try {
         await Promise.all([...spec.enableModules.map((m) => actor.enable(m)), registering]);
       } catch (err) {

@@ -298,7 +298,8 @@ function readyInfo(a: Actor): { pid: number; addr: Address; uid: Uid } {
   return { pid: process.pid, addr: a.addr, uid: a.uid };
 }
 
-function sameAddr(a: Address | null, b: Address | null): boolean {
+/** Whether two addresses name the same listener. */
+export function sameAddr(a: Address | null, b: Address | null): boolean {
   if (!a || !b || a.kind !== b.kind) return false;
   return a.kind === 'uds' ? a.path === (b as { path: string }).path : a.host === (b as { host: string }).host && a.port === (b as { port: number }).port;
 }

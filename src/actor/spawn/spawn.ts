@@ -113,6 +113,9 @@ export async function spawnChild(actor: Actor, name: string, opts: StartActorOpt
     const info = (await portal.runFromNs(RUNTIME_NS, 'ready')) as { pid: number; addr: Portal['addr'] };
     portal.pid = info.pid;
     portal.addr = info.addr;
+    // the registrar enters its own children from their `ready` answer (no round trip);
+    // the entry goes when this connection ends, as if the child had registered over it
+    if (actor.registrar && info.addr) actor.registrar.register(portal.uid, info.addr, conn);
     child.portal = portal;
     return child;
   } catch (err) {

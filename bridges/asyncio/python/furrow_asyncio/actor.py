@@ -146,9 +146,10 @@ class Actor:
         self.conn.close()
 
     async def _listen_and_register(self) -> None:
-        """Listen on a Unix socket (peers found through the registrar connect there) and
-        register with the root's registrar (`furrow:runtime:register`), before `ready`.
-        The entry goes when the connection it was registered over closes (at exit)."""
+        """Listen on a Unix socket (peers found through the registrar connect there) and,
+        unless the registrar is our parent (it then registers us from our `ready`
+        answer), register with it (`furrow:runtime:register`) before `ready`. The entry
+        goes when the connection it was registered over closes (at exit)."""
         path = os.path.join(_tempdir(), f"furrow-py-{os.getpid()}-{self.uid[1][:8]}.sock")
         self._server = await serve_unix(path, self.name, self.uid[1], self._accept)
         self.addr = {"kind": "uds", "path": path}
@@ -156,17 +157,15 @@ class Actor:
         if not reg:
             return
         if reg == self.spec.get("parentAddr"):
-            portal = self.parent
-        else:
-            import socket
+            return
+        import socket
 
-            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            sock.setblocking(False)
-            await asyncio.get_running_loop().sock_connect(sock, reg["path"])
-            self._registry_conn = await open_socket_connection(sock, self.name, self.uid[1])
-            self._registry_conn.on_dialog = self.rpc.on_dialog
-            portal = Portal(self._registry_conn)
-        await portal.run(f"{SELF_NS}:register", list(self.uid), self.addr)
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.setblocking(False)
+        await asyncio.get_running_loop().sock_connect(sock, reg["path"])
+        self._registry_conn = await open_socket_connection(sock, self.name, self.uid[1])
+        self._registry_conn.on_dialog = self.rpc.on_dialog
+        await Portal(self._registry_conn).run(f"{SELF_NS}:register", list(self.uid), self.addr)
 
     def _accept(self, conn: Connection) -> None:
         self._peers.add(conn)
