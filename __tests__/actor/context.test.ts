@@ -11,7 +11,7 @@ import {
   openNursery,
   sleep,
 } from '../../src/index.ts';
-import { add, cancelByName, counter, getLog, notAContext, pingPong, produce, selfCancel, startedTwice, streamBeforeStarted, waitAndLog } from './fixtures/basic.ts';
+import { add, cancelByName, counter, getLog, greeter, notAContext, pingPong, produce, selfCancel, startedTwice, streamBeforeStarted, waitAndLog } from './fixtures/basic.ts';
 import { BASIC, caught, expectAllGone } from './helpers.ts';
 
 test('a context ping-pong of 10 messages over a stream', async () => {
@@ -30,6 +30,19 @@ test('a context ping-pong of 10 messages over a stream', async () => {
     });
     expect(got).toEqual([1, 11, 21, 31, 41, 51, 61, 71, 81, 91]);
     expect(out).toBe('done');
+  });
+});
+
+test('a context typed Context<unknown, S> gives the opener a first value of type S', async () => {
+  await openActorNursery(async (an) => {
+    const p = await an.startActor('greeter', { enableModules: [BASIC] });
+    const length = await p.openContext(greeter, ['ann'], (_ctx, first) => {
+      // @ts-expect-error `first` is a string (npm run typecheck fails if it is any)
+      const wrong: number = first;
+      void wrong;
+      return first.length;
+    });
+    expect(length).toBe('hello ann'.length);
   });
 });
 

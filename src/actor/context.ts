@@ -26,9 +26,10 @@ const UNLIMITED = 2 ** 30;
  * One side of a context. On the callee: `started(value)` once, then optionally
  * `openStream(body)`; `cancel()` cancels the callee's own task. On the opener:
  * `openStream(body)`, `cancel()` (absorbed: `openContext` returns `undefined`),
- * `result()` (the callee's return value).
+ * `result()` (the callee's return value). `R` is the callee's result type and `S`
+ * the type of its `started()` value.
  */
-export class Context<R = unknown> {
+export class Context<R = unknown, S = any> {
   /** which side this is */
   readonly side: 'opener' | 'callee';
   /** this actor's uid */
@@ -88,7 +89,7 @@ export class Context<R = unknown> {
    * Callee only: send the first value, which the opener's `openContext` body gets.
    * Call it exactly once, before `openStream`.
    */
-  async started(value?: unknown): Promise<void> {
+  async started(value?: S): Promise<void> {
     if (this.side !== 'callee') throw new Error('started() is called by the callee of a context, not by its opener');
     if (this.#startedSent) throw new Error(`started() was called twice in context ${this.target}`);
     this.#startedSent = true;

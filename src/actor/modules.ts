@@ -11,19 +11,24 @@ import type { Context } from './context.ts';
 /** The mark `context()` puts on a function. */
 const CONTEXT = Symbol.for('furrow.context');
 
-/** A function marked by {@link context}: called with a `Context` first. */
-export type ContextFn<A extends unknown[] = any[], R = unknown> = ((ctx: Context, ...args: A) => Promise<R>) & {
+/**
+ * A function marked by {@link context}: called with a `Context` first. `S` is the
+ * type of the value it passes to `ctx.started()`, which the opener's body gets.
+ */
+export type ContextFn<A extends unknown[] = any[], R = unknown, S = any> = ((ctx: Context<unknown, S>, ...args: A) => Promise<R>) & {
   readonly [CONTEXT]: true;
 };
 
 /**
  * Mark `fn` as a context function: opened from another actor with
  * `portal.openContext(fn, args, body)`, it gets a `Context` first (`started`,
- * `openStream`, `cancel`). Export the result from an enabled module.
+ * `openStream`, `cancel`). Export the result from an enabled module. Annotate
+ * `ctx` as `Context<unknown, S>` to type the value passed to `ctx.started()` and
+ * received as `first` by the opener's body (otherwise it is `any`).
  */
-export function context<A extends unknown[], R>(fn: (ctx: Context, ...args: A) => Promise<R>): ContextFn<A, R> {
+export function context<A extends unknown[], R, S = any>(fn: (ctx: Context<unknown, S>, ...args: A) => Promise<R>): ContextFn<A, R, S> {
   Object.defineProperty(fn, CONTEXT, { value: true });
-  return fn as ContextFn<A, R>;
+  return fn as ContextFn<A, R, S>;
 }
 
 /** True if `fn` was marked by {@link context}. */

@@ -161,10 +161,18 @@ export class Portal {
    * the call returns `undefined`. A callee that does not stop within `cancelWaitMs`
    * of being cancelled gives `RemoteCancelIgnoredError` (it may still be running).
    */
-  openContext<A extends unknown[], R, V>(
-    fn: ContextFn<A, R> | string,
+  openContext<A extends unknown[], R, S, V>(
+    fn: ContextFn<A, R, S>,
     args: A,
-    body: (ctx: Context<R>, first: any) => Promise<V> | V,
+    body: (ctx: Context<R, S>, first: S) => Promise<V> | V,
+    opts?: OpenContextOptions,
+  ): Promise<V | undefined>;
+  /** Open a context named `'module:function'` (untyped: `first` is `any`). */
+  openContext<V>(fn: string, args: unknown[], body: (ctx: Context, first: any) => Promise<V> | V, opts?: OpenContextOptions): Promise<V | undefined>;
+  openContext<V>(
+    fn: ContextFn | string,
+    args: unknown[],
+    body: (ctx: Context<any, any>, first: any) => Promise<V> | V,
     opts: OpenContextOptions = {},
   ): Promise<V | undefined> {
     let target: { ns: string; func: string };
