@@ -7,13 +7,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Packr, Unpackr } from 'msgpackr';
 import { context, findActor, openActorNursery, openNursery, sleepForever, type Portal } from '../src/index.ts';
-import { costRow, median, printTable, rateRow, type Row } from './lib.ts';
+import { costRow, median, printTable, rateRow, rawServer, type Row } from './lib.ts';
 
 const ME = fileURLToPath(import.meta.url);
 const FIXTURE = fileURLToPath(new URL('../__tests__/actor/fixtures/basic.ts', import.meta.url));
@@ -67,19 +67,6 @@ s.on('end', () => process.exit(0)); s.on('error', () => process.exit(0));
 );
 
 let sockN = 0;
-async function rawServer(): Promise<{ path: string; next: () => Promise<Socket>; close: () => void }> {
-  const path = join(dir, `s${sockN++}.sock`);
-  const server = createServer();
-  const queue: Socket[] = [];
-  const waiters: ((s: Socket) => void)[] = [];
-  server.on('connection', (s) => (waiters.length ? waiters.shift()!(s) : queue.push(s)));
-  await new Promise<void>((r) => server.listen(path, r));
-  return {
-    path,
-    next: () => (queue.length ? Promise.resolve(queue.shift()!) : new Promise((r) => waiters.push(r))),
-    close: () => server.close(),
-  };
-}
 
 async function stopRaw(child: ChildProcess, sock: Socket): Promise<void> {
   const exited = once(child, 'exit');
@@ -88,7 +75,7 @@ async function stopRaw(child: ChildProcess, sock: Socket): Promise<void> {
 }
 
 async function rawPeer(mode: string, n = 0, bytes = 0): Promise<{ sock: Socket; child: ChildProcess; close: () => Promise<void> }> {
-  const srv = await rawServer();
+  const srv = await rawServer(join(dir, `s${sockN++}.sock`));
   const child = spawn(process.execPath, [RAW_PEER, srv.path, mode, String(n), String(bytes)], { stdio: 'inherit' });
   const sock = await srv.next();
   return { sock, child, close: async () => (srv.close(), await stopRaw(child, sock)) };

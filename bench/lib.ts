@@ -1,5 +1,7 @@
 // Shared measuring helpers for the benches: run a case several times, take the
-// median, and print rows as ratios against a raw baseline measured in the same run.
+// median, and print rows as ratios against a raw baseline measured in the same run;
+// and a plain UDS listener for the raw baselines.
+import { createServer, type Socket } from 'node:net';
 
 /** One measured row: a name, the median time per operation, and its baseline. */
 export interface Row {
@@ -80,4 +82,25 @@ export function printTable(title: string, rows: Row[]): void {
     const base = r.baselineUs?.toFixed(3) ?? '';
     console.log(`| ${r.name} | ${r.us.toFixed(3)} | ${base} | ${ratio} | ${r.target ?? ''} | ${met} |`);
   }
+}
+
+/** A plain UDS listener for raw baselines: `next()` gives the accepted sockets in order. */
+export interface RawServer {
+  path: string;
+  next(): Promise<Socket>;
+  close(): void;
+}
+
+/** Listen on `path` (a raw baseline's socket: no furrow in the way). */
+export async function rawServer(path: string): Promise<RawServer> {
+  const server = createServer();
+  const queue: Socket[] = [];
+  const waiters: ((s: Socket) => void)[] = [];
+  server.on('connection', (s) => (waiters.length ? waiters.shift()!(s) : queue.push(s)));
+  await new Promise<void>((r) => server.listen(path, r));
+  return {
+    path,
+    next: () => (queue.length ? Promise.resolve(queue.shift()!) : new Promise((r) => waiters.push(r))),
+    close: () => server.close(),
+  };
 }

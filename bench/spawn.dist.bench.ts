@@ -7,13 +7,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { openActorNursery, type ActorNursery } from 'furrow';
-import { costRow, median, printTable, type Row } from './lib.ts';
+import { costRow, median, printTable, rawServer, type RawServer, type Row } from './lib.ts';
 
 const ECHO = fileURLToPath(new URL('./fixtures/echo.ts', import.meta.url));
 const RUNS = Number(process.env.SPAWN_RUNS ?? 12);
@@ -24,23 +24,8 @@ const RAW_WORKER = join(dir, 'worker.mjs');
 writeFileSync(RAW_CONNECT, `import { createConnection } from 'node:net';\nconst s = createConnection(process.argv[2], () => s.write('x'));\ns.on('end', () => process.exit(0)); s.on('error', () => process.exit(0));\n`);
 writeFileSync(RAW_WORKER, `import { parentPort } from 'node:worker_threads';\nparentPort.postMessage('ready');\n`);
 
-/** A UDS listener handing out accepted sockets in order. */
-async function rawServer(): Promise<{ path: string; next: () => Promise<Socket>; close: () => void }> {
-  const path = join(dir, 'raw.sock');
-  const server = createServer();
-  const queue: Socket[] = [];
-  const waiters: ((s: Socket) => void)[] = [];
-  server.on('connection', (s) => (waiters.length ? waiters.shift()!(s) : queue.push(s)));
-  await new Promise<void>((r) => server.listen(path, r));
-  return {
-    path,
-    next: () => (queue.length ? Promise.resolve(queue.shift()!) : new Promise((r) => waiters.push(r))),
-    close: () => server.close(),
-  };
-}
-
 /** Start `count` raw children at once; resolve with the ms until all said hello, and a way to stop them. */
-async function rawForks(srv: Awaited<ReturnType<typeof rawServer>>, count: number): Promise<[number, () => Promise<void>]> {
+async function rawForks(srv: RawServer, count: number): Promise<[number, () => Promise<void>]> {
   const t0 = performance.now();
   const started = Array.from({ length: count }, async (): Promise<[ChildProcess, Socket]> => {
     const child = spawn(process.execPath, [RAW_CONNECT, srv.path], { stdio: 'ignore' });
@@ -72,7 +57,7 @@ async function actors(an: ActorNursery, count: number, backend: 'fork' | 'thread
 }
 
 async function main(): Promise<void> {
-  const srv = await rawServer();
+  const srv = await rawServer(join(dir, 'raw.sock'));
   const raw: number[] = [];
   const fork: number[] = [];
   const worker: number[] = [];
