@@ -10,8 +10,8 @@ import type { Address, Transport } from '../../ipc/index.ts';
 
 /**
  * The file a Node child actor (process or thread) runs: `child-main.ts` in the
- * sources, or `child-main.js` beside the chunks of the bundled build (see
- * scripts/build.ts), so a child always runs the same copy of furrow as its parent.
+ * sources, or `child-main.js` beside the chunks of the bundled build (`npm run
+ * build:js`), so a child always runs the same copy of furrow as its parent.
  */
 export const CHILD_MAIN: string = fileURLToPath(
   import.meta.url.endsWith('.ts') ? new URL('../child-main.ts', import.meta.url) : new URL('./child-main.js', import.meta.url),
