@@ -21,6 +21,25 @@ const DEFAULT_WINDOW = 512;
 const DEFAULT_MAX_BUFFER = 10_000;
 /** Credit granted by a side that allows overruns (the peer never waits). */
 const UNLIMITED = 2 ** 30;
+/** Auto window bounds: at most this many messages outstanding at the peer ... */
+const AUTO_MAX_MESSAGES = 4096;
+/** ... and at most about this many payload bytes (from the average payload seen so far). */
+const AUTO_MAX_BYTES = 1 << 20;
+
+/**
+ * Receiver policy of a stream opened without an explicit `window`: how many credits
+ * to keep granted ahead of what this side has consumed, given the Yields received so
+ * far and their payload bytes. DEFAULT_WINDOW until a message arrived; then as many
+ * as keep AUTO_MAX_BYTES of payload in flight, at most AUTO_MAX_MESSAGES and at least
+ * one. Small messages get more credit (fewer credit round trips), large ones less
+ * (bounded memory). Not a wire change: `Credit` records still count messages.
+ * @internal exported for tests
+ */
+export function autoWindow(messages: number, bytes: number): number {
+  if (messages === 0) return DEFAULT_WINDOW;
+  const perMessage = Math.max(1, bytes / messages);
+  return Math.max(1, Math.min(AUTO_MAX_MESSAGES, Math.floor(AUTO_MAX_BYTES / perMessage)));
+}
 
 /**
  * One side of a context. On the callee: `started(value)` once, then optionally
@@ -61,8 +80,11 @@ export class Context<R = unknown, S = any> {
   #startedSent = false;
   #streamOpened = false;
   #stopSent = false;
+  // receive window: the target of credits granted ahead of consumption (0: none), whether
+  // autoWindow() sets it, and how many of the credits granted the reader has not consumed
   #window = 0;
-  #consumed = 0;
+  #auto = false;
+  #ahead = 0;
   #maxBuffer = Infinity;
   #cancelSent = false;
 
@@ -111,9 +133,12 @@ export class Context<R = unknown, S = any> {
       this.#maxBuffer = opts.maxBuffer ?? DEFAULT_MAX_BUFFER;
       this._dialog.grant(UNLIMITED);
     } else {
+      this.#auto = opts.window === undefined;
       this.#window = opts.window ?? DEFAULT_WINDOW;
       if (!(this.#window >= 1)) throw new RangeError(`window must be >= 1 (got ${opts.window})`);
-      this.#maxBuffer = this.#window;
+      // never more unread here than credit granted ahead, which is at most the largest window
+      this.#maxBuffer = this.#auto ? Math.max(DEFAULT_WINDOW, AUTO_MAX_MESSAGES) : this.#window;
+      this.#ahead = this.#window;
       this._dialog.grant(this.#window);
     }
     this._dialog.limitSends();
@@ -272,9 +297,15 @@ export class Context<R = unknown, S = any> {
 
   #shift(): unknown {
     const v = this.#inbox.shift();
-    if (this.#window > 0 && ++this.#consumed * 2 >= this.#window && !this.done) {
-      this._dialog.grant(this.#consumed);
-      this.#consumed = 0;
+    if (this.#window > 0) {
+      this.#ahead--;
+      if (this.#auto) this.#window = autoWindow(this._dialog.yieldsReceived, this._dialog.yieldBytesReceived);
+      // top the credit back up to the window once half of it was consumed (one Credit record per half window)
+      const add = this.#window - this.#ahead;
+      if (add * 2 >= this.#window && !this.done) {
+        this._dialog.grant(add);
+        this.#ahead = this.#window;
+      }
     }
     return v;
   }

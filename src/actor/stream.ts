@@ -9,8 +9,9 @@ import type { Context } from './context.ts';
 export interface StreamOptions {
   /**
    * How many messages the peer may send ahead of this side's consumption (the
-   * credit window; default 512). The peer's `send` waits when it is spent. It counts
-   * messages, not bytes: pass a smaller window for large messages.
+   * credit window, fixed). The peer's `send` waits when it is spent. Default:
+   * automatic, 512 at first, then up to 4096 for small messages and about 1 MiB of
+   * payload for large ones (`autoWindow` in context.ts).
    */
   window?: number;
   /**

@@ -53,6 +53,9 @@ export class Dialog {
   #window = 0;
   #outstanding = 0;
   #consumed = 0;
+  // Yields taken by receive(), and their payload bytes (for a receiver's byte-aware window)
+  #yieldsIn = 0;
+  #yieldBytesIn = 0;
 
   constructor(host: DialogHost, cid: number, local: boolean) {
     this.#host = host;
@@ -73,6 +76,21 @@ export class Dialog {
   /** Credits the peer has granted and this side has not yet used. */
   get credit(): number {
     return this.#credit;
+  }
+
+  /** Credits this side granted the peer that no received `Yield` has used yet (below 0 if the peer sends unlimited). */
+  get outstanding(): number {
+    return this.#outstanding;
+  }
+
+  /** How many `Yield`s `receive()` has taken so far. */
+  get yieldsReceived(): number {
+    return this.#yieldsIn;
+  }
+
+  /** The payload bytes of those `Yield`s (encoded size). */
+  get yieldBytesReceived(): number {
+    return this.#yieldBytesIn;
   }
 
   /**
@@ -191,7 +209,11 @@ export class Dialog {
       case 'Started':
       case 'Yield':
       case 'Return': {
-        if (m.type === 'Yield' && this.#window > 0 && ++this.#consumed * 2 >= this.#window) this.#grant(this.#consumed);
+        if (m.type === 'Yield') {
+          this.#yieldsIn++;
+          this.#yieldBytesIn += m.pld === undefined ? (m.value as Uint8Array).length - payloadOffset('Yield') : m.pld.length;
+          if (this.#window > 0 && ++this.#consumed * 2 >= this.#window) this.#grant(this.#consumed);
+        }
         if (m.pld === undefined) {
           // decoded into the record itself: `value` holds the frame body until now
           const body = m.value as Uint8Array;
@@ -304,7 +326,7 @@ export class Dialog {
         }
         break;
       case 'Yield':
-        if (this.#window > 0 && --this.#outstanding < 0) {
+        if (--this.#outstanding < 0 && this.#window > 0) {
           this.#fail(new TransportError('credit', `dialog ${this.cid}: the peer sent a Yield past its credit window of ${this.#window}`));
           return;
         }

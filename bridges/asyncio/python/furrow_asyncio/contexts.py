@@ -5,8 +5,9 @@ another. The callee is an `async def` marked with `@context`; it gets a `Context
 first: `await ctx.started(value)`, then optionally
 `async with ctx.open_stream() as stream:` with `await stream.send(x)` and
 `async for msg in stream`. Each side's stream grants the peer a credit window
-(default 512) and re-grants as its consumer takes values, exactly as the Node side
-does (protocol.md, "Flow control"), so memory stays bounded on both ends.
+and re-grants as its consumer takes values, exactly as the Node side does
+(protocol.md, "Flow control"), so memory stays bounded on both ends: a fixed
+`window` if one is given, else the byte-aware `auto_window`.
 """
 from __future__ import annotations
 
@@ -21,6 +22,10 @@ from .errors import ContextCancelled, EndOfStream, MsgTypeError, StreamOverrun, 
 from .messages import Record
 
 DEFAULT_WINDOW = 512
+#: Auto window bounds: at most this many messages outstanding at the peer ...
+AUTO_MAX_MESSAGES = 4096
+#: ... and at most about this many payload bytes (from the average payload seen so far).
+AUTO_MAX_BYTES = 1 << 20
 DEFAULT_MAX_BUFFER = 10_000
 #: Credit granted by a side that allows overruns (the peer never waits).
 UNLIMITED = 2**30
@@ -28,6 +33,22 @@ UNLIMITED = 2**30
 _CONTEXT_MARK = "__furrow_context__"
 F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
 _DONE = object()
+
+
+def auto_window(messages: int, nbytes: int) -> int:
+    """Receiver policy of a stream opened without an explicit `window`.
+
+    How many credits to keep granted ahead of what this side consumed, given the
+    Yields received so far and their payload bytes: DEFAULT_WINDOW until a message
+    arrived, then as many as keep AUTO_MAX_BYTES of payload in flight, at most
+    AUTO_MAX_MESSAGES and at least one. Small messages get more credit (fewer credit
+    round trips), large ones less (bounded memory). Not a wire change: `Credit`
+    records still count messages. Same policy as autoWindow in src/actor/context.ts.
+    """
+    if messages == 0:
+        return DEFAULT_WINDOW
+    per_message = max(1.0, nbytes / messages)
+    return max(1, min(AUTO_MAX_MESSAGES, int(AUTO_MAX_BYTES // per_message)))
 
 
 def context(fn: F) -> F:
@@ -68,8 +89,14 @@ class Context:
         self._started_sent = False
         self._stream_opened = False
         self._stop_sent = False
+        # receive window: the target of credits granted ahead of consumption (0: none),
+        # whether auto_window() sets it, credits granted the reader has not consumed,
+        # and the Yields received and their payload bytes (auto_window's inputs)
         self._window = 0
-        self._consumed = 0
+        self._auto = False
+        self._ahead = 0
+        self._yields_in = 0
+        self._yield_bytes_in = 0
         self._max_buffer: float = float("inf")
 
     @property
@@ -92,11 +119,12 @@ class Context:
         await self._dialog.send_value("Started", value)
 
     @asynccontextmanager
-    async def open_stream(self, *, window: int = DEFAULT_WINDOW, allow_overruns: bool = False, max_buffer: int = DEFAULT_MAX_BUFFER) -> AsyncIterator["MsgStream"]:
+    async def open_stream(self, *, window: Optional[int] = None, allow_overruns: bool = False, max_buffer: int = DEFAULT_MAX_BUFFER) -> AsyncIterator["MsgStream"]:
         """Open this side's stream; on exit it is closed (the peer's iteration ends). One per context.
 
         `window`: how many values the peer may send ahead of this side's consumption
-        (messages, not bytes: pass a smaller one for large messages).
+        (messages, fixed). Default: automatic, 512 at first, then up to 4096 for small
+        messages and about 1 MiB of payload for large ones (see `auto_window`).
         `allow_overruns`: let the peer send without credit, failing with StreamOverrun past `max_buffer` unread.
         """
         if self.side == "callee" and not self._started_sent:
@@ -108,10 +136,15 @@ class Context:
             self._max_buffer = max_buffer
             self._dialog.grant(UNLIMITED)
         else:
+            self._auto = window is None
+            if window is None:
+                window = DEFAULT_WINDOW
             if window < 1:
                 raise ValueError(f"window must be >= 1 (got {window})")
             self._window = window
-            self._max_buffer = window
+            # never more unread here than credit granted ahead, at most the largest window
+            self._max_buffer = max(DEFAULT_WINDOW, AUTO_MAX_MESSAGES) if self._auto else window
+            self._ahead = window
             self._dialog.grant(window)
         self._dialog.limit_sends()
         stream = MsgStream(self)
@@ -142,7 +175,10 @@ class Context:
     def _on_record(self, m: Record) -> None:
         t = m["type"]
         if t == "Yield":
-            self._inbox.append(m["pld"])
+            pld = m["pld"]
+            self._inbox.append(pld)
+            self._yields_in += 1
+            self._yield_bytes_in += len(pld)
             if len(self._inbox) > self._max_buffer:
                 err = StreamOverrun(f"stream of context {self.target} in actor '{self.self_uid[0]}' overran: "
                                     f"more than {self._max_buffer} unread messages from '{self.peer_uid[0]}'")
@@ -260,10 +296,14 @@ class Context:
             if self._inbox:
                 pld = self._inbox.popleft()
                 if self._window > 0:
-                    self._consumed += 1
-                    if self._consumed * 2 >= self._window and not self.done:
-                        self._dialog.grant(self._consumed)
-                        self._consumed = 0
+                    self._ahead -= 1
+                    if self._auto:
+                        self._window = auto_window(self._yields_in, self._yield_bytes_in)
+                    # top the credit back up to the window once half of it was consumed
+                    add = self._window - self._ahead
+                    if add * 2 >= self._window and not self.done:
+                        self._dialog.grant(add)
+                        self._ahead = self._window
                 return self._decode(pld)
             if self._error is not None:
                 raise self._error
