@@ -5,44 +5,31 @@ a socketpair, both in this process."""
 from __future__ import annotations
 
 import asyncio
-import socket
 import unittest
 from typing import Any, Callable, Optional
 
-from furrow_asyncio.codec import pack
-from furrow_asyncio.connection import open_socket_connection
 from furrow_asyncio.contexts import Context, auto_window
+
+from .pair import connection_pair, open_context
 
 
 async def receive_stream(n: int, make: Callable[[int], Any], window: Optional[int], on_value: Callable[[int, Any, dict], None]) -> None:
     """`a` sends `n` values `make(i)`; `b` receives them through a stream opened with
     `window`, calling `on_value(i, value, stream.stats())` after each one."""
-    a_sock, b_sock = socket.socketpair()
-    a, b = await asyncio.gather(open_socket_connection(a_sock, "a", "aaa"), open_socket_connection(b_sock, "b", "bbb"))
+    a, b = await connection_pair()
     done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
-    def on_dialog(d, start):  # b serves: a context that receives
-        ctx = Context("callee", d, b.local_uid, b.peer_uid, "t")
-        d.handler = ctx
+    async def serve(ctx: Context) -> None:  # b: a context that receives
+        try:
+            await ctx.started(None)
+            async with ctx.open_stream(window=window) as s:
+                for i in range(n):
+                    on_value(i, await s.receive(), s.stats())
+            done.set_result(None)
+        except BaseException as e:  # surfaced by the awaiting test
+            done.set_exception(e)
 
-        async def serve() -> None:
-            try:
-                await ctx.started(None)
-                async with ctx.open_stream(window=window) as s:
-                    for i in range(n):
-                        on_value(i, await s.receive(), s.stats())
-                done.set_result(None)
-            except BaseException as e:  # surfaced by the awaiting test
-                done.set_exception(e)
-
-        asyncio.ensure_future(serve())
-
-    b.on_dialog = on_dialog
-    d = a.open_dialog()
-    ctx = Context("opener", d, a.local_uid, a.peer_uid, "t")
-    d.handler = ctx
-    d.send_nowait({"type": "Start", "ns": "x", "func": "y", "pld": pack([])})
-    await ctx._wait_for(lambda: ctx._first is not None or ctx.done)
+    ctx = await open_context(a, b, serve)
     async with ctx.open_stream() as s:
         for i in range(n):
             await s.send(make(i))

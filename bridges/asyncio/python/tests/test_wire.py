@@ -2,15 +2,16 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import unittest
 
 from furrow_asyncio import codec
 from furrow_asyncio.codec import FrameDecoder, ProtocolError, decode_record, encode_frame, pack, unpack
-from furrow_asyncio.connection import READ_BYTES, open_socket_connection
+from furrow_asyncio.connection import READ_BYTES
 from furrow_asyncio.contexts import Context
 from furrow_asyncio.errors import ContextCancelled, RemoteActorError, box_cancelled, box_error, unbox_error
 from furrow_asyncio.messages import validate_record
+
+from .pair import connection_pair, open_context
 
 
 class FramingTest(unittest.TestCase):
@@ -93,8 +94,7 @@ class BoxTest(unittest.TestCase):
 
 class ConnectionTest(unittest.IsolatedAsyncioTestCase):
     async def test_handshake_parity_and_ping(self) -> None:
-        a_sock, b_sock = socket.socketpair()
-        a, b = await asyncio.gather(open_socket_connection(a_sock, "a", "aaa"), open_socket_connection(b_sock, "b", "bbb"))
+        a, b = await connection_pair()
         self.assertEqual(a.peer_uid, ("b", "bbb"))
         self.assertEqual(a.open_dialog().cid, 1)  # the smaller uuid opens odd cids
         self.assertEqual(b.open_dialog().cid, 2)
@@ -103,42 +103,30 @@ class ConnectionTest(unittest.IsolatedAsyncioTestCase):
         self.assertIsNotNone(await b.wait_closed())  # EOF reaches the peer as a TransportError
 
     async def test_credit_window_holds_the_sender(self) -> None:
-        a_sock, b_sock = socket.socketpair()
-        a, b = await asyncio.gather(open_socket_connection(a_sock, "a", "aaa"), open_socket_connection(b_sock, "b", "bbb"))
+        a, b = await connection_pair()
         got: list[int] = []
-        started = asyncio.Event()
+        opened = asyncio.Event()
 
-        def on_dialog(d, start):  # b serves: a context that receives with a window of 4
-            ctx = Context("callee", d, b.local_uid, b.peer_uid, "t")
-            d.handler = ctx
+        async def serve(ctx: Context) -> None:  # b: a context that receives with a window of 4
+            await ctx.started(None)
+            async with ctx.open_stream(window=4) as s:
+                opened.set()
+                async for v in s:
+                    got.append(v)
 
-            async def serve() -> None:
-                await ctx.started(None)
-                async with ctx.open_stream(window=4) as s:
-                    started.set()
-                    async for v in s:
-                        got.append(v)
-
-            asyncio.ensure_future(serve())
-
-        b.on_dialog = on_dialog
-        d = a.open_dialog()
-        ctx = Context("opener", d, a.local_uid, a.peer_uid, "t")
-        d.handler = ctx
-        d.send_nowait({"type": "Start", "ns": "x", "func": "y", "pld": pack([])})
-        await started.wait()
+        ctx = await open_context(a, b, serve)
+        await opened.wait()
         async with ctx.open_stream() as s:
             for i in range(20):
                 await s.send(i)
-                self.assertLessEqual(d._credit, 4)
+                self.assertLessEqual(ctx._dialog._credit, 4)
         await ctx._wait_for(lambda: len(got) == 20 or ctx.done)
         self.assertEqual(got, list(range(20)))
         a.close()
         b.close()
 
     async def test_send_without_waiting_needs_credit(self) -> None:
-        a_sock, b_sock = socket.socketpair()
-        a, b = await asyncio.gather(open_socket_connection(a_sock, "a", "aaa"), open_socket_connection(b_sock, "b", "bbb"))
+        a, b = await connection_pair()
         self.assertEqual(a._rtransport.max_size, READ_BYTES)  # type: ignore[union-attr]
         d = a.open_dialog()
         d.limit_sends()
