@@ -12,10 +12,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { Packr, Unpackr } from 'msgpackr';
+import { Unpackr } from 'msgpackr';
 import { openActorNursery, type Portal } from 'furrow';
 import 'furrow/asyncio';
-import { costRow, measurePair, median, printTable, rateRow, type Row } from './lib.ts';
+import { costRow, measurePair, median, printTable, rateRow, rawFrame, type Row } from './lib.ts';
 
 const PY = process.env.FURROW_PYTHON ?? '/usr/bin/python3';
 const SPAWNS = 9;
@@ -98,16 +98,8 @@ asyncio.run(main())
 `,
 );
 
-const packr = new Packr({ useRecords: false });
 const unpackr = new Unpackr({ useRecords: false });
 
-function frame(v: unknown): Buffer {
-  const b = packr.pack(v);
-  const f = Buffer.allocUnsafe(4 + b.length);
-  f.writeUInt32BE(b.length, 0);
-  b.copy(f, 4);
-  return f;
-}
 
 /** A raw child on the same pipes as a Python actor (fds 3 in, 4 out), with a frame reader. */
 class RawPeer {
@@ -192,7 +184,7 @@ async function main(): Promise<void> {
       async () => {
         for (let i = 0; i < RTT_N; i++) {
           const got = raw.next(() => true);
-          raw.out.write(frame(i));
+          raw.out.write(rawFrame(i));
           await got;
         }
       },
@@ -205,7 +197,7 @@ async function main(): Promise<void> {
       async () => {
         let n = 0;
         const end = raw.next((v) => (v as { end?: boolean }).end === true || (n++, false));
-        raw.out.write(frame({ blast: SMALL_N }));
+        raw.out.write(rawFrame({ blast: SMALL_N }));
         await end;
         if (n !== SMALL_N) throw new Error(`raw stream: got ${n} of ${SMALL_N}`);
       },

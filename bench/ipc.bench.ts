@@ -4,22 +4,14 @@
 import { createConnection, createServer, type Socket } from 'node:net';
 import { once } from 'node:events';
 import { MessageChannel, Worker, isMainThread, parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import { Packr, Unpackr } from 'msgpackr';
+import { Unpackr } from 'msgpackr';
 import { connectUds, listenUds, openConnection, PortTransport, type Connection, type Dialog } from '../src/ipc/index.ts';
-import { costRow, measure, measurePair, printTable, rateRow, type Row } from './lib.ts';
+import { costRow, measure, measurePair, printTable, rateRow, rawFrame, type Row } from './lib.ts';
 
-const packr = new Packr({ useRecords: false });
 const unpackr = new Unpackr({ useRecords: false });
 const SMALL = { i: 1, s: 'hello', ok: true };
 
 // ---- raw framed msgpackr over a socket ----
-function rawFrame(v: unknown): Buffer {
-  const body = packr.pack(v);
-  const f = Buffer.allocUnsafe(4 + body.length);
-  f.writeUInt32BE(body.length, 0);
-  body.copy(f, 4);
-  return f;
-}
 
 function rawReader(sock: Socket, onMsg: (v: unknown) => void): void {
   let buf: Buffer = Buffer.alloc(0);

@@ -1,7 +1,8 @@
 // Shared measuring helpers for the benches: run a case several times, take the
 // median, and print rows as ratios against a raw baseline measured in the same run;
-// and a plain UDS listener for the raw baselines.
+// and the raw baselines' plain framing and UDS listener.
 import { createServer, type Socket } from 'node:net';
+import { Packr } from 'msgpackr';
 
 /** One measured row: a name, the median time per operation, and its baseline. */
 export interface Row {
@@ -82,6 +83,17 @@ export function printTable(title: string, rows: Row[]): void {
     const base = r.baselineUs?.toFixed(3) ?? '';
     console.log(`| ${r.name} | ${r.us.toFixed(3)} | ${base} | ${ratio} | ${r.target ?? ''} | ${met} |`);
   }
+}
+
+const rawPackr = new Packr({ useRecords: false });
+
+/** A raw baseline's frame: 4-byte big-endian length, then `v` packed by plain msgpackr. */
+export function rawFrame(v: unknown): Buffer {
+  const body = rawPackr.pack(v);
+  const f = Buffer.allocUnsafe(4 + body.length);
+  f.writeUInt32BE(body.length, 0);
+  body.copy(f, 4);
+  return f;
 }
 
 /** A plain UDS listener for raw baselines: `next()` gives the accepted sockets in order. */
