@@ -70,6 +70,7 @@ test('broadcast passes a source error to every consumer', async () => {
 test('maybeOpenResource opens once for many users, and the last user waits for the close', async () => {
   let opened = 0;
   const log: string[] = [];
+  const closing = new Event();
   const closeMayFinish = new Event();
   const factory = async () => {
     opened++;
@@ -78,28 +79,41 @@ test('maybeOpenResource opens once for many users, and the last user waits for t
       value: { id: opened },
       close: async () => {
         log.push('closing');
+        closing.set();
         await closeMayFinish.wait();
         log.push('closed');
       },
     };
   };
   const hits: boolean[] = [];
+  const allInside = new Event();
+  const mayLeave = [new Event(), new Event(), new Event()];
+  const left = [new Event(), new Event(), new Event()];
   await openNursery(async (n) => {
     for (let i = 0; i < 3; i++) {
       n.startSoon(async () => {
         await maybeOpenResource('db', factory, async (db, hit) => {
           hits.push(hit);
           expect(db.id).toBe(1);
-          await sleep(3 * i);
+          if (hits.length === 3) allInside.set();
+          await mayLeave[i]!.wait();
         });
         log.push(`user ${i} left`);
-        if (i < 2) return;
-        expect(log).toEqual(['user 0 left', 'user 1 left', 'closing', 'closed', 'user 2 left']);
+        left[i]!.set();
       });
     }
-    await sleep(20);
+    await allInside.wait();
+    for (const i of [0, 1]) {
+      mayLeave[i]!.set();
+      await left[i]!.wait();
+    }
+    expect(log).toEqual(['user 0 left', 'user 1 left']);
+    mayLeave[2]!.set();
+    await closing.wait();
     expect(log).toEqual(['user 0 left', 'user 1 left', 'closing']);
     closeMayFinish.set();
+    await left[2]!.wait();
+    expect(log).toEqual(['user 0 left', 'user 1 left', 'closing', 'closed', 'user 2 left']);
   });
   expect(opened).toBe(1);
   expect(hits.sort()).toEqual([false, true, true]);
