@@ -2,7 +2,7 @@
 // nested spawns, both backends, and bad input (function not enabled, module that
 // fails to import, wrong argument, dead child).
 import { ActorDiedError, MsgTypeError, sleepForever, ModuleNotEnabledError, RemoteActorError, TransportError, currentActor, openActorNursery } from '../../src/index.ts';
-import { add, busyLoop, spawnAndRun, whoami } from './fixtures/basic.ts';
+import { add, busyLoop, loadedBuiltins, spawnAndRun, whoami } from './fixtures/basic.ts';
 import { notEnabled } from './fixtures/other.ts';
 import { execFileSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
@@ -55,6 +55,16 @@ test('nested spawn: a child spawns its own child (fork and thread)', async () =>
     expectAllGone([sub.pid]);
     const viaThread = (await p.run(spawnAndRun, BASIC, 'whoami', [], 'thread')) as { pid: number };
     expect(viaThread.pid).toBe(p.pid);
+  });
+});
+
+test('a fork actor starts without the built-ins it does not need', async () => {
+  // each costs milliseconds at every child's start-up: see child-main.ts, connection.ts and uds.ts
+  await openActorNursery(async (an) => {
+    const p = await an.startActor('lean', { enableModules: [BASIC] });
+    const loaded = await p.run(loadedBuiltins);
+    expect(loaded).toContain('net');
+    for (const m of ['cluster', 'child_process', 'crypto', 'worker_threads', 'fs/promises']) expect(loaded).not.toContain(m);
   });
 });
 

@@ -31,7 +31,10 @@ if (boot.thread) {
       resolve(s);
     });
   });
-  socket.catch(() => {});
+  // The hello leaves only when this thread sees the connect complete, and importing
+  // the runtime blocks it: wait for that first (one turn of the loop), or the parent
+  // would get the hello after the import instead of during it.
+  await socket.catch(() => {});
   early = { path, socket };
 }
 process.getBuiltinModule('node:module').enableCompileCache?.();

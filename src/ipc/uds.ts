@@ -3,7 +3,7 @@
 // at process exit, for listeners still open then). node:fs is taken with
 // process.getBuiltinModule: an ESM import of it builds a facade that also loads
 // fs/promises, streams and readline, ~5 ms at every child actor's start-up.
-import { createConnection, createServer, type Socket } from 'node:net';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suspend } from '../core/index.ts';
@@ -55,6 +55,23 @@ function unlinkQuiet(path: string): void {
   }
 }
 
+/** `net.Server` with the step `listen()` takes once it knows it is no cluster worker. */
+type ServerWithListen2 = Server & { _listen2?: (path: string, port: number, addressType: number, backlog: number) => void; _pipeName?: string };
+
+/**
+ * Start `server` listening on the socket file `path`. `server.listen()` loads
+ * node:cluster first (and with it child_process and dgram: ~3 ms at every child
+ * actor's start-up) only to learn that this process is not a cluster worker, which
+ * an actor never is; it then calls `_listen2`, as here. That method has kept its
+ * name and arguments since Node 0.x because wrappers patch it; where it is
+ * missing, `listen()` it is. Errors and `'listening'` come as events either way.
+ */
+function listenOnPath(server: ServerWithListen2, path: string): void {
+  if (typeof server._listen2 !== 'function') return void server.listen(path);
+  server._pipeName = path;
+  server._listen2(path, -1, -1, 511);
+}
+
 /**
  * Listen on a Unix domain socket. With no `path`, a fresh file named after `name`
  * is made in {@link runtimeDir}. The file is removed when the listener closes.
@@ -65,10 +82,11 @@ export async function listenUds(opts: TransportOptions & { path?: string; name?:
   const server = createServer();
   await suspend<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(path, () => {
+    server.once('listening', () => {
       server.off('error', reject);
       resolve();
     });
+    listenOnPath(server, path);
   });
   openFiles.add(path);
   if (!exitHook) {
