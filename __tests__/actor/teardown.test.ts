@@ -1,12 +1,13 @@
-// Teardown and no orphans: a grandchild stuck in a busy loop is hard-killed, SIGINT
+// Teardown and no orphans: a grandchild stuck in a busy loop is hard-killed (and
+// with a stuck middle actor, the hard kill takes the whole subtree), SIGINT
 // at the root reaps the tree, a SIGKILLed parent's children exit on their own
 // within a second, and a 2x2x2 tree comes down well under a second after an error
 // at a leaf.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
-import { findActor, openActorNursery, sleepForever } from '../../src/index.ts';
-import { spawnTree } from './fixtures/basic.ts';
+import { ActorKilledError, findActor, openActorNursery, sleepForever } from '../../src/index.ts';
+import { spawnTree, stuckPair } from './fixtures/basic.ts';
 import { BASIC, caught, expectAllGone, fixture, waitAllGone } from './helpers.ts';
 
 async function startTreeRoot(): Promise<{ child: ChildProcess; root: number; pids: number[] }> {
@@ -43,6 +44,35 @@ test('a grandchild stuck in a synchronous busy loop is hard-killed and the tree 
   expect(pids).toHaveLength(2);
   expectAllGone(pids);
   expect(performance.now() - t0).toBeLessThan(10_000);
+});
+
+test('a middle actor and its child both stuck in busy loops: the hard kill takes the whole subtree', async () => {
+  const pids: number[] = [];
+  try {
+    const err = await caught(openActorNursery(
+      async (an) => {
+        const mid = await an.startActor('mid', { enableModules: [BASIC] });
+        await mid.openContext(stuckPair, [BASIC], async (ctx, both: number[]) => {
+          pids.push(...both);
+          ctx.cancel();
+        });
+      },
+      { graceMs: 300, killMs: 200 },
+    ));
+    expect(pids).toHaveLength(2);
+    expect(err).toBeInstanceOf(ActorKilledError);
+    expect(err.message).toMatch(/actor 'mid' did not finish within the 300 ms grace period after cancel; killed with SIGKILL/);
+    // neither could exit on its own: the grandchild's parent went by SIGKILL, and it spins
+    await waitAllGone(pids, 3000);
+  } finally {
+    for (const pid of pids) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone, as it should be
+      }
+    }
+  }
 });
 
 test('SIGINT at the root reaps the whole tree, then ends the root', async () => {

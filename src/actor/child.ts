@@ -46,13 +46,7 @@ export async function childMain(early: EarlyLink): Promise<void> {
     process.on('SIGINT', () => {});
     // SIGTERM is the escalation after a cancel request went unanswered: kill our own children and go.
     process.on('SIGTERM', () => {
-      for (const pid of actor.childPids) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // gone
-        }
-      }
+      actor.killChildren();
       process.exit(143);
     });
     const ppid = process.ppid;

@@ -32,13 +32,7 @@ function onSigint(): void {
   const r = root;
   if (!r) return;
   if (r.interrupted) {
-    for (const pid of r.actor.childPids) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // gone
-      }
-    }
+    r.actor.killChildren();
     process.exit(130);
   }
   r.interrupted = true;

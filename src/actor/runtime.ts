@@ -9,6 +9,7 @@ import { loadModule } from './modules.ts';
 import { Portal, RUNTIME_NS } from './portal.ts';
 import { Registrar, type RegistryEntry } from './registry.ts';
 import { ModuleNotEnabledError, serveDialog, type RpcTask } from './rpc.ts';
+import { killTree } from './spawn/kill-tree.ts';
 
 /** Options of an actor's runtime. */
 export interface ActorInit {
@@ -82,6 +83,11 @@ export class Actor {
   cancelReason: string | null = null;
   /** OS pids of child processes still running (killed outright if this process is told to die) */
   readonly childPids = new Set<number>();
+
+  /** SIGKILL every child process of this actor, each with its whole subtree (the last resort of a teardown). */
+  killChildren(): void {
+    for (const pid of this.childPids) killTree(pid);
+  }
   /** a failure while loading the enabled modules (a child answers `ready` with it) */
   loadError: { err: unknown } | null = null;
   /** @internal */ _tasks = new Set<RpcTask>();

@@ -1,6 +1,7 @@
 // The 'fork' backend: a Node child process running child-main.ts with the
 // parent's execArgv (so a user's loader comes along) and stdio shared with the
 // parent. The child connects back to the parent's socket.
+import { killTree } from './kill-tree.ts';
 import { CHILD_MAIN, type ChildExit, type SpawnBackend, type SpawnRequest, type SpawnedChild } from './backend.ts';
 
 /**
@@ -43,7 +44,10 @@ export const forkBackend: SpawnBackend = {
       pid: child.pid,
       exited,
       kill(signal) {
-        if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        // a SIGKILL takes the subtree too: a child that never got to pass it on leaves no orphans
+        if (signal === 'SIGKILL') killTree(child.pid!);
+        else child.kill(signal);
       },
     };
   },
