@@ -83,11 +83,6 @@ export class Actor {
   cancelReason: string | null = null;
   /** OS pids of child processes still running (killed outright if this process is told to die) */
   readonly childPids = new Set<number>();
-
-  /** SIGKILL every child process of this actor, each with its whole subtree (the last resort of a teardown). */
-  killChildren(): void {
-    for (const pid of this.childPids) killTree(pid);
-  }
   /** a failure while loading the enabled modules (a child answers `ready` with it) */
   loadError: { err: unknown } | null = null;
   /** @internal */ _tasks = new Set<RpcTask>();
@@ -170,6 +165,11 @@ export class Actor {
     for (const t of this._tasks) t.cancel(this.cancelledBy, reason);
     for (const f of this.#onCancel.splice(0)) f();
     this.#service?.cancel(reason);
+  }
+
+  /** SIGKILL every child process of this actor, each with its whole subtree (the last resort of a teardown). */
+  killChildren(): void {
+    for (const pid of this.childPids) killTree(pid);
   }
 
   /** @internal Cancel the actor nurseries running here, but keep serving (the root on Ctrl-C). */

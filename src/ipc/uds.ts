@@ -61,10 +61,12 @@ type ServerWithListen2 = Server & { _listen2?: (path: string, port: number, addr
 /**
  * Start `server` listening on the socket file `path`. `server.listen()` loads
  * node:cluster first (and with it child_process and dgram: ~3 ms at every child
- * actor's start-up) only to learn that this process is not a cluster worker, which
- * an actor never is; it then calls `_listen2`, as here. That method has kept its
- * name and arguments since Node 0.x because wrappers patch it; where it is
- * missing, `listen()` it is. Errors and `'listening'` come as events either way.
+ * actor's start-up) to ask whether a cluster primary should own the socket; then,
+ * in any process that is not a cluster worker, it calls `_listen2`, as here. An
+ * actor's socket is its own in every process (a root in a cluster worker must not
+ * share its path through the primary). `_listen2` has kept its name and arguments
+ * since Node 0.x because wrappers patch it; where it is missing, `listen()` it is.
+ * Errors and `'listening'` come as events either way.
  */
 function listenOnPath(server: ServerWithListen2, path: string): void {
   if (typeof server._listen2 !== 'function') return void server.listen(path);
