@@ -3,13 +3,15 @@
 // it on the worker's port) so that the parent's half of the handshake and its
 // SpawnSpec overlap with this child importing the runtime; then it turns on the
 // module compile cache (NODE_COMPILE_CACHE if set, else Node's default directory)
-// and imports and starts the runtime in child.ts.
+// and imports and starts the runtime in child.ts, after which a user's module
+// importing `furrow` gets this build without a package lookup (resolve-self.ts).
 // Built-in modules are taken with process.getBuiltinModule, which skips the ESM
 // facade an `import` builds, and node:worker_threads only in a thread: every
 // millisecond here is paid by each actor's start-up.
 import type { Socket } from 'node:net';
 import type { MessagePort } from 'node:worker_threads';
 import { encodeHelloFrame } from '../ipc/hello.ts';
+import { resolveFurrowToThisBuild } from './resolve-self.ts';
 import type { EarlyLink } from './child.ts';
 
 const boot = JSON.parse(process.argv[2] ?? '{}') as { name: string; uuid: string; parentAddr: { path?: string }; thread?: boolean };
@@ -39,4 +41,6 @@ if (boot.thread) {
 }
 process.getBuiltinModule('node:module').enableCompileCache?.();
 const { childMain } = await import('./child.ts');
+// from here on only the user's modules are imported: their `furrow` is this build
+resolveFurrowToThisBuild(import.meta.url);
 await childMain(early);
