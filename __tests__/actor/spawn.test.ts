@@ -2,7 +2,7 @@
 // nested spawns, both backends, and bad input (function not enabled, module that
 // fails to import, wrong argument, dead child).
 import { ActorDiedError, MsgTypeError, sleepForever, ModuleNotEnabledError, RemoteActorError, TransportError, currentActor, openActorNursery } from '../../src/index.ts';
-import { add, busyLoop, loadedBuiltins, spawnAndRun, whoami } from './fixtures/basic.ts';
+import { add, busyLoop, loadedBuiltins, nodeFlags, spawnAndRun, whoami } from './fixtures/basic.ts';
 import { notEnabled } from './fixtures/other.ts';
 import { execFileSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
@@ -65,6 +65,16 @@ test('a fork actor starts without the built-ins it does not need', async () => {
     const loaded = await p.run(loadedBuiltins);
     expect(loaded).toContain('net');
     for (const m of ['cluster', 'child_process', 'crypto', 'worker_threads', 'fs/promises']) expect(loaded).not.toContain(m);
+  });
+});
+
+test("a fork child's young generation starts at 2 MiB (no scavenge in its start-up), unless its execArgv says otherwise", async () => {
+  await openActorNursery(async (an) => {
+    const plain = await an.startActor('plain', { enableModules: [BASIC] });
+    expect((await plain.run(nodeFlags))[0]).toBe('--min-semi-space-size=2');
+    // V8 takes the last value of a flag: the caller's comes after ours
+    const own = await an.startActor('own', { enableModules: [BASIC], execArgv: ['--min-semi-space-size=8'] });
+    expect(await own.run(nodeFlags)).toEqual(['--min-semi-space-size=2', '--min-semi-space-size=8']);
   });
 });
 

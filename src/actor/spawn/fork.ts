@@ -26,12 +26,21 @@ export function inheritedExecArgv(argv: readonly string[] = process.execArgv): s
   return out;
 }
 
+/**
+ * V8 flags a fork child starts with, ahead of `execArgv` (where a user's own value
+ * wins, coming later). The young generation starts at 1 MiB by default, and a
+ * child fills it while it loads the runtime: one scavenge, 2-5 ms (`--trace-gc`),
+ * in the middle of every start-up. At 2 MiB the whole start-up fits; a child's RSS
+ * stays within noise of the default (~56 MB after 200 calls, either way).
+ */
+const CHILD_V8_FLAGS = ['--min-semi-space-size=2'];
+
 export const forkBackend: SpawnBackend = {
   runtime: 'node',
   spawn(req: SpawnRequest): SpawnedChild {
     const boot = JSON.stringify({ name: req.name, uuid: req.uuid, parentAddr: req.parentAddr });
     // node:child_process is loaded on first use (not at every child actor's start-up)
-    const child = process.getBuiltinModule('node:child_process').spawn(process.execPath, [...req.execArgv, CHILD_MAIN, boot], {
+    const child = process.getBuiltinModule('node:child_process').spawn(process.execPath, [...CHILD_V8_FLAGS, ...req.execArgv, CHILD_MAIN, boot], {
       stdio: ['ignore', 'inherit', 'inherit'],
       env: req.env,
     });
