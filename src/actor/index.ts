@@ -17,6 +17,7 @@ export { registerErrorClass, boxError, unboxError } from './box.ts';
 export { ModuleNotEnabledError } from './rpc.ts';
 export { RemoteActorError, ContextCancelled, StreamOverrun, ActorDiedError, ActorKilledError, RemoteCancelIgnoredError, TransportError, MsgTypeError } from './errors.ts';
 export { registerSpawnBackend, getSpawnBackend, type SpawnBackend, type SpawnRequest, type SpawnedChild, type ChildExit } from './spawn/backend.ts';
+export { killTree } from './spawn/kill-tree.ts';
 export type { StartActorOptions, BaseStartActorOptions, SpawnBackendOptions } from './spawn/spawn.ts';
 export type { TeardownOptions, TeardownOutcome } from './supervise.ts';
 export type { RootOptions } from './root.ts';

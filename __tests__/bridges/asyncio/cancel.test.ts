@@ -140,6 +140,23 @@ test('the Python process dies (exit, SIGKILL): TransportError at the waiting sid
   expectAllGone(pids);
 });
 
+test('portal.kill() of a Python actor takes the processes its code started too', async () => {
+  const pids: number[] = [];
+  try {
+    await openActorNursery(async (an) => {
+      const p = await an.startActor('starter', pyActor());
+      pids.push(p.pid, (await p.run('fx_basic:start_sleeper')) as number);
+      expect(alive(pids[1]!)).toBe(true);
+      await p.kill();
+    });
+    // the sleeper was not our child: once killed it may stay a zombie until init reaps it
+    await waitExited(pids[1]!, 3000);
+    expectAllGone([pids[0]!]);
+  } finally {
+    for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
+  }
+});
+
 test('the Node parent dies by SIGKILL: the Python child cancels its tasks and exits within a second', async () => {
   const mark = join(tmp, 'orphan');
   const script = fileURLToPath(new URL('./fixtures/orphan-parent.ts', import.meta.url));

@@ -52,7 +52,10 @@ export function descendants(pid: number): number[] {
   return found;
 }
 
-/** SIGKILL `pid` and all its descendants, listed before any of them dies. */
+/**
+ * SIGKILL `pid` and all its descendants, listed before any of them dies. What a
+ * spawn backend's `kill('SIGKILL')` does, so that nothing its child started lives on.
+ */
 export function killTree(pid: number): void {
   for (const p of [pid, ...descendants(pid)]) {
     try {
