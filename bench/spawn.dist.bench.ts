@@ -28,7 +28,8 @@ writeFileSync(RAW_WORKER, `import { parentPort } from 'node:worker_threads';\npa
 async function rawForks(srv: RawServer, count: number): Promise<[number, () => Promise<void>]> {
   const t0 = performance.now();
   const started = Array.from({ length: count }, async (): Promise<[ChildProcess, Socket]> => {
-    const child = spawn(process.execPath, [RAW_CONNECT, srv.path], { stdio: 'ignore' });
+    // with the flags an actor child inherits, so that both start the same Node
+    const child = spawn(process.execPath, [...process.execArgv, RAW_CONNECT, srv.path], { stdio: 'ignore' });
     const sock = await srv.next();
     await once(sock, 'data');
     return [child, sock];
