@@ -7,15 +7,17 @@
 // detection, dlopen) costs about 15-20 ms at the start of every process: most of
 // a child actor's start-up budget. A process that imports `msgpackr` itself gets
 // the add-on for this codec too (both entries share one `unpack.js`).
-import * as msgpackr from 'msgpackr/pack';
+import {
+  Packr,
+  Unpackr,
+  RESERVE_START_SPACE,
+  // @ts-expect-error exported by the entry at run time, missing from its typings
+  C1,
+} from 'msgpackr/pack';
 import type { Options } from 'msgpackr';
 import { MsgTypeError, TransportError } from './errors.ts';
 import type { BoxedError, Msg, PayloadMsgType, Uid } from './messages.ts';
 import { validateMsg } from './validate.ts';
-
-const { Packr, Unpackr, RESERVE_START_SPACE } = msgpackr;
-// exported by the entry at run time, missing from its typings
-const C1 = (msgpackr as unknown as { C1: object }).C1;
 
 /** Bytes of the length prefix in front of every frame. */
 export const PREFIX_BYTES = 4;
