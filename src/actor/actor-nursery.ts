@@ -24,6 +24,9 @@ export interface ActorNurseryOptions extends RootOptions, TeardownOptions {
 
 type AnyFn = (...args: any[]) => any;
 
+/** How long, once a child has exited, its connection may take to report its end before it is closed here (ms). */
+const LINK_END_WAIT_MS = 1000;
+
 interface Supervised {
   child: ChildActor;
   stopRequested: boolean;
@@ -186,7 +189,14 @@ export class ActorNursery {
     }
     let outcome: TeardownOutcome | undefined;
     try {
-      outcome = await withCancelScope({ shield: true }, () => (s.killed ? child.process.exited.then(() => 'exited' as const) : teardown(child, this.#opts)));
+      outcome = await withCancelScope({ shield: true }, async () => {
+        const how = s.killed ? await child.process.exited.then(() => 'exited' as const) : await teardown(child, this.#opts);
+        // the child is gone and its link with it: a worker's port may report that a
+        // moment after the exit, and the nursery promises both are over when it returns
+        await moveOnAfter(LINK_END_WAIT_MS, () => child.conn.waitClosed());
+        child.conn.close();
+        return how;
+      });
     } finally {
       this.#children.delete(s);
       await this.#unregister(child.portal.uid[1]);
