@@ -1,6 +1,7 @@
 // The 'fork' backend: a Node child process running child-main.ts with the
-// parent's execArgv (so a user's loader comes along) and stdio shared with the
-// parent. The child connects back to the parent's socket.
+// parent's execArgv (so a user's loader comes along) after a start-up V8 flag of
+// our own, and stdio shared with the parent. The child connects back to the
+// parent's socket; a SIGKILL takes the child's whole subtree.
 import { killTree } from './kill-tree.ts';
 import { CHILD_MAIN, type ChildExit, type SpawnBackend, type SpawnRequest, type SpawnedChild } from './backend.ts';
 
