@@ -3,7 +3,7 @@
 // that does not import), runInActor.
 import { openActorNursery, RemoteActorError, TransportError, type Portal } from 'furrow';
 import { PythonNotFoundError } from '../../../bridges/asyncio/index.ts';
-import { FIXTURES, PY, expectAllGone, pyActor } from './helpers.ts';
+import { FIXTURES, PY, expectAllGone, expectNoneLeftSince, processesBelowUs, pyActor } from './helpers.ts';
 
 test('portal.run calls async and plain functions; results and arguments round-trip', async () => {
   const pids: number[] = [];
@@ -59,6 +59,7 @@ test('only functions of enabled modules can be called', async () => {
 });
 
 test('a module that fails to import fails the spawn with the Python traceback', async () => {
+  const before = processesBelowUs();
   await openActorNursery(async (an) => {
     const err = (await an.startActor('broken', pyActor(['fx_basic', 'fx_broken'])).catch((e) => e)) as RemoteActorError;
     expect(err).toBeInstanceOf(RemoteActorError);
@@ -66,9 +67,11 @@ test('a module that fails to import fails the spawn with the Python traceback', 
     expect(err.remoteStack).toMatch(/fx_broken\.py[\s\S]*this_module_does_not_exist/);
     expect(an.actor.childPids.size).toBe(0);
   });
+  expectNoneLeftSince(before);
 });
 
 test('a missing interpreter fails the spawn saying which and how to fix it', async () => {
+  const before = processesBelowUs();
   await openActorNursery(async (an) => {
     const e1 = (await an.startActor('x', { ...pyActor(), backendOptions: { python: '/nonexistent/python3' } }).catch((e) => e)) as Error;
     expect(e1).toBeInstanceOf(PythonNotFoundError);
@@ -76,9 +79,11 @@ test('a missing interpreter fails the spawn saying which and how to fix it', asy
     const e2 = (await an.startActor('x', { ...pyActor(), python: 'no-such-python-here' }).catch((e) => e)) as Error;
     expect(e2.message).toMatch(/no Python interpreter 'no-such-python-here' on PATH/);
   });
+  expectNoneLeftSince(before);
 });
 
 test('an interpreter without msgpack fails the spawn saying how to install it', async () => {
+  const before = processesBelowUs();
   // the python3 first on PATH here is a build without msgpack
   await openActorNursery(async (an) => {
     const err = (await an.startActor('nomsgpack', { ...pyActor(), python: 'python3' }).catch((e) => e)) as Error;
@@ -87,6 +92,7 @@ test('an interpreter without msgpack fails the spawn saying how to install it', 
     expect(err.message).toMatch(/'python3' has no 'msgpack' package[\s\S]*apt-get install python3-msgpack[\s\S]*pip install msgpack/);
     expect(an.actor.childPids.size).toBe(0);
   });
+  expectNoneLeftSince(before);
 });
 
 test('runInActor runs one Python function and returns its result', async () => {

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { BaseStartActorOptions } from 'furrow';
 import type { PythonActorOptions } from '../../../bridges/asyncio/index.ts';
+import { descendants } from '../../../src/actor/spawn/kill-tree.ts';
 import '../../../bridges/asyncio/index.ts';
 
 /** The system Python 3.11 with Debian's python3-msgpack. */
@@ -46,6 +47,20 @@ export function exited(pid: number): boolean {
 /** Assert that none of these processes is alive (each must already have been reaped). */
 export function expectAllGone(pids: Iterable<number>): void {
   const left = [...pids].filter(alive);
+  if (left.length) throw new Error(`processes still alive: ${left.join(', ')}`);
+}
+
+/** The processes below this test process now (for {@link expectNoneLeftSince}). */
+export function processesBelowUs(): Set<number> {
+  return new Set(descendants(process.pid));
+}
+
+/**
+ * Assert that every process started below this one since `before` was taken is gone:
+ * for a spawn that failed, whose pid the test never saw.
+ */
+export function expectNoneLeftSince(before: Set<number>): void {
+  const left = descendants(process.pid).filter((pid) => !before.has(pid));
   if (left.length) throw new Error(`processes still alive: ${left.join(', ')}`);
 }
 
