@@ -46,7 +46,8 @@ class AutoWindowTest(unittest.IsolatedAsyncioTestCase):
         self.assertEqual(auto_window(10, 10 * 1024), 1024)
         self.assertEqual(auto_window(1, 8 << 20), 1)
 
-    async def test_small_messages_get_more_than_512_credits(self) -> None:
+    async def most_granted(self, n: int, window: Optional[int]) -> int:
+        """Stream the integers below `n` (checking each arrives in order); the most credits ever granted."""
         most = 0
 
         def on_value(i: int, v: Any, stats: dict) -> None:
@@ -54,20 +55,16 @@ class AutoWindowTest(unittest.IsolatedAsyncioTestCase):
             self.assertEqual(v, i)
             most = max(most, stats["granted"])
 
-        await receive_stream(6000, lambda i: i, None, on_value)
+        await receive_stream(n, lambda i: i, window, on_value)
+        return most
+
+    async def test_small_messages_get_more_than_512_credits(self) -> None:
+        most = await self.most_granted(6000, None)
         self.assertGreater(most, 512)
         self.assertLessEqual(most, 4096)
 
     async def test_explicit_window_stays_fixed(self) -> None:
-        most = 0
-
-        def on_value(i: int, v: Any, stats: dict) -> None:
-            nonlocal most
-            self.assertEqual(v, i)
-            most = max(most, stats["granted"])
-
-        await receive_stream(3000, lambda i: i, 512, on_value)
-        self.assertEqual(most, 512)
+        self.assertEqual(await self.most_granted(3000, 512), 512)
 
     async def test_large_messages_stay_within_the_byte_budget(self) -> None:
         size = 256 * 1024
