@@ -17,6 +17,7 @@ export { sleep, sleepUntil, sleepForever, checkpoint, cancellable, suspend, thro
 export { RealClock, VirtualClock, realClock, type Clock, type Timer, type VirtualClockOptions } from './clock.ts';
 export { openChannel, MemorySendChannel, MemoryReceiveChannel, type ChannelStatistics } from './channel.ts';
 export { Event, Lock, Semaphore, CapacityLimiter } from './sync.ts';
+export { ParkingLot } from './parking-lot.ts';
 export { broadcast, type Broadcaster, type BroadcastReceiver, type BroadcastOptions } from './broadcast.ts';
 export { maybeOpenResource, gatherResources, type Resource, type ResourceFactory } from './resources.ts';
 export {

@@ -1,14 +1,14 @@
 // Synchronisation primitives with trio's semantics: Event, Lock, Semaphore and
 // CapacityLimiter. Every wait is a checkpoint; every queue is fair (FIFO): a
 // released token is handed straight to the longest waiter, never stolen.
-import { suspend, throwIfCancelled } from './checkpoints.ts';
-import { WaitQueue } from './wait-queue.ts';
+import { throwIfCancelled } from './checkpoints.ts';
+import { ParkingLot } from './parking-lot.ts';
 import { WouldBlock } from './errors.ts';
 
 /** A one-shot flag that tasks can wait for. */
 export class Event {
   #set = false;
-  #waiters = new Set<() => void>();
+  #waiters = new ParkingLot();
 
   /** True once `set()` was called. */
   isSet(): boolean {
@@ -19,18 +19,14 @@ export class Event {
   set(): void {
     if (this.#set) return;
     this.#set = true;
-    for (const w of this.#waiters) w();
-    this.#waiters.clear();
+    this.#waiters.unparkAll();
   }
 
   /** Wait until the flag is set. A checkpoint. */
   async wait(): Promise<void> {
     throwIfCancelled();
     if (this.#set) return;
-    await suspend<void>((resolve) => {
-      this.#waiters.add(resolve);
-      return () => this.#waiters.delete(resolve);
-    });
+    await this.#waiters.park();
   }
 }
 
@@ -47,7 +43,7 @@ async function holding<T>(acquire: () => Promise<void>, release: () => void, fn:
 /** Tokens handed out in FIFO order: the shared engine of Semaphore, Lock and CapacityLimiter. */
 class Tokens {
   available: number;
-  readonly queue = new WaitQueue();
+  readonly queue = new ParkingLot();
   constructor(initial: number) {
     this.available = initial;
   }
@@ -63,7 +59,7 @@ class Tokens {
     if (!this.tryTake()) await this.queue.park();
   }
   give(): void {
-    if (!this.queue.wakeOne()) this.available++;
+    if (this.queue.unpark() === 0) this.available++;
   }
 }
 
@@ -147,7 +143,7 @@ export class Lock {
 export class CapacityLimiter {
   #total: number;
   #borrowers = new Set<object>();
-  #queue = new WaitQueue();
+  #queue = new ParkingLot();
   #reserved = 0;
 
   constructor(totalTokens: number) {
@@ -207,7 +203,7 @@ export class CapacityLimiter {
 
   #handOver(): void {
     this.#reserved++;
-    this.#queue.wakeOne();
+    this.#queue.unpark();
   }
 }
 
