@@ -118,8 +118,9 @@ describe('codec', () => {
     ['bad functype', { type: 'StartAck', cid: 1, functype: 'sync' }, /functype/],
     ['credit zero', { type: 'Credit', cid: 1, n: 0 }, /'n' must be at least 1/],
     ['uid not a pair', { type: 'Cancel', cid: 1, canceller: ['a'] }, /'canceller' must be a \[name, uuid\]/],
-    ['error without box', { type: 'Error', cid: 1 }, /'error' must be a boxed-error map/],
-    ['box without message', { type: 'Error', cid: 1, error: { ...box, message: 3 } }, /'message' must be a string/],
+    ['error without box', { type: 'Error', cid: 1 }, /'error' is missing/],
+    ['error not a map', { type: 'Error', cid: 1, error: 'x' }, /'error' must be a boxed-error map/],
+    ['box without message', { type: 'Error', cid: 1, error: { ...box, message: 3 } }, /'error.message' must be a string/],
     ['aid without version', { type: 'Aid', name: 'a', uuid: 'b', pid: 1, runtime: 'node' }, /'version'/],
     ['bad address', { type: 'SpawnSpec', name: 'c', parent: uid, parentAddr: { kind: 'ipx' }, enableModules: [], debugMode: false }, /'parentAddr.kind'/],
   ])('a wrong shape is a protocol error: %s', (_name, raw, re) => {

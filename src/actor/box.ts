@@ -4,7 +4,7 @@
 // its origin kept and this actor appended to its relay path. Error classes
 // registered with `registerErrorClass` are rebuilt as themselves.
 import { Cancelled } from '../core/index.ts';
-import { boxError as ipcBoxError, type BoxedError, type Uid } from '../ipc/index.ts';
+import { boxError as ipcBoxError, MAX_CAUSE_DEPTH, relayBox, type BoxedError, type Uid } from '../ipc/index.ts';
 import { ContextCancelled, RemoteActorError } from './errors.ts';
 
 type ErrorClass = abstract new (...args: never[]) => Error;
@@ -37,12 +37,12 @@ export function remoteBoxOf(err: unknown): BoxedError | undefined {
  */
 export function boxError(err: unknown, self: Uid, depth = 0): BoxedError {
   const remote = remoteBoxOf(err);
-  if (remote) return { ...remote, relayPath: [...remote.relayPath, self], relayed: remote };
-  const box = ipcBoxError(err, self);
-  if (err instanceof AggregateError && depth < 8) {
+  if (remote) return relayBox(remote, self);
+  const box = ipcBoxError(err, self, {}, depth);
+  if (err instanceof AggregateError && depth < MAX_CAUSE_DEPTH) {
     box.extra = { ...box.extra, errors: err.errors.map((e) => boxError(e, self, depth + 1)) };
   }
-  if (err instanceof Error && err.cause !== undefined && box.cause && depth < 8) box.cause = boxError(err.cause, self, depth + 1);
+  if (err instanceof Error && err.cause !== undefined && box.cause && depth < MAX_CAUSE_DEPTH) box.cause = boxError(err.cause, self, depth + 1);
   return box;
 }
 

@@ -17,10 +17,11 @@ import {
 import type { Options } from 'msgpackr';
 import { MsgTypeError, TransportError } from './errors.ts';
 import type { BoxedError, Msg, PayloadMsgType, Uid } from './messages.ts';
+import { PROTOCOL_LIMITS } from './schema.ts';
 import { validateMsg } from './validate.ts';
 
 /** Bytes of the length prefix in front of every frame. */
-export const PREFIX_BYTES = 4;
+export const PREFIX_BYTES: number = PROTOCOL_LIMITS.prefixBytes;
 
 /**
  * msgpackr options that keep to standard msgpack: objects become maps (never
@@ -223,11 +224,14 @@ export function readU32(buf: Uint8Array, at: number): number {
   return ((buf[at]! << 24) >>> 0) + (buf[at + 1]! << 16) + (buf[at + 2]! << 8) + buf[at + 3]!;
 }
 
-const MAX_CAUSE_DEPTH = 16;
+/** How many causes below an error `boxError` boxes (protocol/schema.json `maxCauseDepth`). */
+export const MAX_CAUSE_DEPTH: number = PROTOCOL_LIMITS.maxCauseDepth;
+const MAX_BOX_DEPTH = PROTOCOL_LIMITS.maxBoxDepth;
 
 /**
  * Box any thrown value for an `Error` record. Own enumerable fields of the error
- * that msgpack can carry (e.g. `code`, `errno`) go into `extra`.
+ * that msgpack can carry (e.g. `code`, `errno`) go into `extra`. The `cause` chain
+ * is boxed down to {@link MAX_CAUSE_DEPTH} causes below the error boxed at `depth` 0.
  */
 export function boxError(err: unknown, srcUid: Uid, opts: { canceller?: Uid | null } = {}, depth = 0): BoxedError {
   const e = err instanceof Error ? err : null;
@@ -250,6 +254,39 @@ export function boxError(err: unknown, srcUid: Uid, opts: { canceller?: Uid | nu
     cause,
     extra,
   };
+}
+
+/**
+ * The box an actor sends when it passes on an error it received as `box`: the
+ * origin kept (type, message, stack, `srcUid`, cause), `relayer` appended to
+ * `relayPath`, and the received box in `relayed`. Every relay nests one box deeper;
+ * where that would pass the limit a receiver enforces (`maxBoxDepth`), the deepest
+ * boxes of the received one are cut off, so the result is always accepted.
+ */
+export function relayBox(box: BoxedError, relayer: Uid): BoxedError {
+  const inner = fitBox(box, MAX_BOX_DEPTH - 1, new Map());
+  return { ...inner, relayPath: [...inner.relayPath, relayer], relayed: inner };
+}
+
+// `box` with its `relayed`/`cause` nesting cut to `budget` levels (the box itself if it fits)
+function fitBox(box: BoxedError, budget: number, depths: Map<BoxedError, number>): BoxedError {
+  if (boxDepth(box, depths) <= budget) return box;
+  if (budget === 0) return { ...box, relayed: null, cause: null };
+  return {
+    ...box,
+    relayed: box.relayed && fitBox(box.relayed, budget - 1, depths),
+    cause: box.cause && fitBox(box.cause, budget - 1, depths),
+  };
+}
+
+// how many levels of boxes nest below `box` (relayed boxes share their causes: memoised)
+function boxDepth(box: BoxedError, depths: Map<BoxedError, number>): number {
+  let d = depths.get(box);
+  if (d === undefined) {
+    d = Math.max(box.relayed ? 1 + boxDepth(box.relayed, depths) : 0, box.cause ? 1 + boxDepth(box.cause, depths) : 0);
+    depths.set(box, d);
+  }
+  return d;
 }
 
 function isPlain(v: unknown, depth: number): boolean {

@@ -10,7 +10,10 @@ export {
   encodePayloadFrame,
   decodeFrame,
   boxError,
+  relayBox,
+  MAX_CAUSE_DEPTH,
 } from './codec.ts';
+export { PROTOCOL_SCHEMA, PROTOCOL_LIMITS, type ProtocolSchema, type ProtocolLimits } from './schema.ts';
 export { FrameDecoder, DEFAULT_MAX_FRAME_BYTES, frame } from './framing.ts';
 export { TransportError, MsgTypeError, type TransportErrorCode } from './errors.ts';
 export type { Transport, TransportKind, TransportOptions, TransportSink } from './transport.ts';

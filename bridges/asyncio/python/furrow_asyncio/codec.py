@@ -11,9 +11,13 @@ from typing import Any
 
 import msgpack
 
+from .schema import LIMITS
+
 #: Default cap on one frame's body (64 MiB), checked on the prefix.
-MAX_FRAME_BYTES = 64 * 1024 * 1024
+MAX_FRAME_BYTES: int = LIMITS["maxFrameBytes"]
 PREFIX = struct.Struct(">I")
+if PREFIX.size != LIMITS["prefixBytes"]:
+    raise RuntimeError(f"protocol/schema.json: a {LIMITS['prefixBytes']}-byte length prefix is not what this codec writes")
 
 #: msgpackr writes JavaScript `undefined` as fixext1 type 0; it reads as None here.
 _EXT_UNDEFINED = 0
@@ -28,9 +32,11 @@ class ProtocolError(Exception):
 
 
 def _ext_hook(code: int, data: bytes) -> Any:
+    # the timestamp (-1) is decoded by msgpack itself (`timestamp=3`): any other type is
+    # not part of the protocol, and Node's decoder refuses unknown ones too
     if code == _EXT_UNDEFINED:
         return None
-    return msgpack.ExtType(code, data)
+    raise ValueError(f"msgpack extension type {code} is not part of the furrow protocol")
 
 
 #: A packer that produced more than this keeps a buffer that big: it is replaced.
@@ -52,8 +58,12 @@ def pack(value: Any) -> bytes:
 
 
 def unpack(data: bytes) -> Any:
-    """Decode exactly one msgpack value (trailing bytes are an error)."""
-    return msgpack.unpackb(data, raw=False, strict_map_key=False, ext_hook=_ext_hook, timestamp=3)
+    """Decode exactly one msgpack value (trailing bytes are an error).
+
+    A str that is not valid UTF-8 decodes with U+FFFD in place of each bad sequence, as
+    Node's decoder (msgpackr, TextDecoder) reads it, instead of failing the frame.
+    """
+    return msgpack.unpackb(data, raw=False, strict_map_key=False, ext_hook=_ext_hook, timestamp=3, unicode_errors="replace")
 
 
 def encode_frame(record: dict[str, Any]) -> bytes:
@@ -87,6 +97,24 @@ class PayloadHeader:
         return self._struct.pack(self._extra + n, self._mid, n) + pld
 
 
+class FramesThenError(list):  # type: ignore[type-arg]
+    """The frames read before a bad length prefix: iterating yields them, then raises the ProtocolError.
+
+    So a reader that handles each frame as it iterates (`for body in decoder.feed(data)`)
+    handles the good frames first and loses none, as the Node side does.
+    """
+
+    __slots__ = ("error",)
+
+    def __init__(self, frames: list[bytes], error: ProtocolError) -> None:
+        super().__init__(frames)
+        self.error = error
+
+    def __iter__(self) -> Any:
+        yield from list.__iter__(self)
+        raise self.error
+
+
 class FrameDecoder:
     """Reassembles frames from arbitrary chunks; refuses bad lengths on the prefix."""
 
@@ -104,8 +132,9 @@ class FrameDecoder:
     def feed(self, data: bytes) -> list[bytes]:
         """Add bytes; return the complete frame bodies now available, in order.
 
-        Raises ProtocolError for a zero or oversized length (before buffering its body).
-        When nothing is buffered (the usual case: whole frames per read) the bodies are
+        A zero or oversized length (refused before its body is buffered) raises
+        ProtocolError, at once if no frame came before it in `data`, else when iteration of
+        the returned FramesThenError reaches it. When nothing is buffered (the usual case: whole frames per read) the bodies are
         sliced straight out of `data` (one copy each) and only a trailing partial frame
         is buffered.
         """
@@ -121,10 +150,11 @@ class FrameDecoder:
         unpack_from = PREFIX.unpack_from
         while end - pos >= 4:
             (length,) = unpack_from(src, pos)
-            if length == 0:
-                raise ProtocolError("protocol error: a frame of length 0")
-            if length > self._max:
-                raise ProtocolError(f"protocol error: a frame of {length} bytes is over the cap of {self._max}", "oversized")
+            if length == 0 or length > self._max:
+                err = self._bad_length(length)
+                if not out:
+                    raise err
+                return FramesThenError(out, err)
             start = pos + 4
             if end - start < length:
                 break
@@ -136,6 +166,11 @@ class FrameDecoder:
         elif pos < end:
             buf += memoryview(data)[pos:]
         return out
+
+    def _bad_length(self, length: int) -> ProtocolError:
+        if length == 0:
+            return ProtocolError("protocol error: a frame of length 0")
+        return ProtocolError(f"protocol error: a frame of {length} bytes is over the cap of {self._max}", "oversized")
 
 
 def decode_record(body: bytes) -> Any:

@@ -10,7 +10,12 @@ from __future__ import annotations
 import traceback
 from typing import Any, Optional, Sequence
 
-MAX_CAUSE_DEPTH = 8
+from .schema import LIMITS
+
+#: How many causes below an exception `box_error` boxes (protocol/schema.json `maxCauseDepth`).
+MAX_CAUSE_DEPTH: int = LIMITS["maxCauseDepth"]
+#: How deep boxes may nest through `relayed` / `cause` before a receiver refuses them.
+MAX_BOX_DEPTH: int = LIMITS["maxBoxDepth"]
 
 
 class TransportError(Exception):
@@ -94,10 +99,13 @@ def _plain(v: Any, depth: int) -> bool:
 
 
 def box_error(exc: BaseException, src_uid: Sequence[str], canceller: Optional[Sequence[str]] = None, _depth: int = 0) -> dict[str, Any]:
-    """Box `exc` raised (or relayed) in the actor `src_uid`, Python traceback included."""
+    """Box `exc` raised (or relayed) in the actor `src_uid`, Python traceback included.
+
+    The `__cause__` chain is boxed down to MAX_CAUSE_DEPTH causes; an error that came
+    from another actor is relayed (`relay_box`).
+    """
     if isinstance(exc, RemoteActorError):
-        orig = exc.box
-        return {**orig, "relayPath": [*(orig.get("relayPath") or []), list(src_uid)], "relayed": orig}
+        return relay_box(exc.box, src_uid)
     cause = exc.__cause__
     return {
         "boxedType": _type_name(exc),
@@ -110,6 +118,37 @@ def box_error(exc: BaseException, src_uid: Sequence[str], canceller: Optional[Se
         "cause": box_error(cause, src_uid, None, _depth + 1) if cause is not None and _depth < MAX_CAUSE_DEPTH else None,
         "extra": _extra(exc),
     }
+
+
+def relay_box(box: dict[str, Any], relayer: Sequence[str]) -> dict[str, Any]:
+    """The box an actor sends when it passes on an error it received as `box`.
+
+    The origin is kept (type, message, stack, `srcUid`, cause), `relayer` is appended to
+    `relayPath` and the received box goes in `relayed`. Every relay nests one box deeper;
+    where that would pass MAX_BOX_DEPTH (which a receiver enforces), the deepest boxes of
+    the received one are cut off, so the result is always accepted.
+    """
+    inner = _fit_box(box, MAX_BOX_DEPTH - 1, {})
+    return {**inner, "relayPath": [*(inner.get("relayPath") or []), list(relayer)], "relayed": inner}
+
+
+def _fit_box(box: dict[str, Any], budget: int, depths: dict[int, int]) -> dict[str, Any]:
+    """`box` with its `relayed`/`cause` nesting cut to `budget` levels (the box itself if it fits)."""
+    if _box_depth(box, depths) <= budget:
+        return box
+    if budget == 0:
+        return {**box, "relayed": None, "cause": None}
+    nested = {k: _fit_box(box[k], budget - 1, depths) for k in ("relayed", "cause") if box.get(k)}
+    return {**box, **nested}
+
+
+def _box_depth(box: dict[str, Any], depths: dict[int, int]) -> int:
+    """How many levels of boxes nest below `box` (relayed boxes share their causes: memoised by id)."""
+    d = depths.get(id(box))
+    if d is None:
+        d = max([1 + _box_depth(box[k], depths) for k in ("relayed", "cause") if box.get(k)], default=0)
+        depths[id(box)] = d
+    return d
 
 
 def box_cancelled(src_uid: Sequence[str], canceller: Sequence[str], reason: Optional[str], stack: str = "") -> dict[str, Any]:
