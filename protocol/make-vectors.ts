@@ -11,7 +11,7 @@ import { writeFileSync } from 'node:fs';
 import schema from './schema.json' with { type: 'json' };
 import { arr, bin, encode, ext, float, frame, hex, int, map, nil, raw, str, type W } from './msgpack-writer.ts';
 import { boundVectors, fieldVectors, VALID_RECORDS } from './record-vectors.ts';
-import { badPld, binValue, causeChain, pld, reads, record, u, type Vector } from './vector-kit.ts';
+import { badPld, binValue, causeChain, pld, reads, record, u, type Expect, type Vector } from './vector-kit.ts';
 
 const stop = (cid: number) => frame(map([['type', str('Stop')], ['cid', int(cid)]]));
 const malformed = (mentions?: string) => ({ records: [], error: { code: 'malformed' as const, ...(mentions === undefined ? {} : { mentions }) } });
@@ -40,7 +40,7 @@ function validRecords(): Vector[] {
 
 /** The same record written every way msgpack allows: all must read alike. */
 function encodings(): Vector[] {
-  const stop3 = { records: [{ type: 'Stop', cid: 3 }] };
+  const stop3: Expect = { records: [{ type: 'Stop', cid: 3 }] };
   const v = (name: string, body: W, expect = stop3): Vector => ({ name, hex: hex(frame(body)), expect });
   const yieldOf = (cid: W, p: W) => map([['type', str('Yield')], ['cid', cid], ['pld', p]]);
   const one = { $bin: '01', $payload: 1 };

@@ -3,9 +3,10 @@
 // before any of the body is buffered.
 import { PREFIX_BYTES, readU32 } from './codec.ts';
 import { TransportError } from './errors.ts';
+import { PROTOCOL_LIMITS } from './schema.ts';
 
-/** The default cap on one frame's body: 64 MiB. */
-export const DEFAULT_MAX_FRAME_BYTES = 64 * 1024 * 1024;
+/** The default cap on one frame's body: 64 MiB (protocol/schema.json `maxFrameBytes`). */
+export const DEFAULT_MAX_FRAME_BYTES: number = PROTOCOL_LIMITS.maxFrameBytes;
 
 /**
  * Incremental frame splitter. `push` each chunk as it arrives; `onFrame` is called
