@@ -10,7 +10,8 @@ The Node side imports the same file. `messages.py` builds its record checks from
    `bridges/asyncio/python/`).
 
 `os.path` rather than `pathlib`: an actor imports this at start-up, and `pathlib`
-is not otherwise loaded.
+is not otherwise loaded. The `..` steps are left for the kernel to resolve, so a
+symlinked package directory (as pnpm makes) leads to its real parent.
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ import json
 import os
 from typing import Any
 
-_HERE = os.path.dirname(os.path.realpath(__file__))
+_HERE = os.path.dirname(os.path.abspath(__file__))
 
 #: Where the schema is looked for, in order.
 SCHEMA_PATHS = (

@@ -1,5 +1,5 @@
 """protocol/schema.json on the Python side: where it is found, the limits taken from it,
-and the behaviours that keep the two sides alike (docs/protocol.md, section 9)."""
+and the behaviours that keep the two sides alike (docs/protocol.md, section 10)."""
 from __future__ import annotations
 
 import json
