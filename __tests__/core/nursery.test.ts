@@ -9,6 +9,8 @@ import {
   CancelIgnoredError,
   isCancelled,
   VirtualClock,
+  moveOnAfter,
+  checkpoint,
   type Nursery,
 } from '../../src/index.ts';
 
@@ -121,6 +123,68 @@ test('start(): an error before started() is thrown from start(), not into the nu
     ).rejects.toThrow('could not bind');
   });
   expect(siblingFinished).toBe(true);
+});
+
+test("the body's return value does not depend on other tasks when the body cancels the nursery", async () => {
+  const withSleeper = await openNursery(async (n) => {
+    n.startSoon(() => sleepForever());
+    await checkpoint();
+    n.cancel();
+    return 'v';
+  });
+  const alone = await openNursery(async (n) => {
+    await checkpoint();
+    n.cancel();
+    return 'v';
+  });
+  expect([withSleeper, alone]).toEqual(['v', 'v']);
+});
+
+test("start(): until started() the task runs under the caller's scope, so a timeout around start() cancels it", async () => {
+  const clock = new VirtualClock();
+  let taskSawCancel = false;
+  const outcome = await openNursery(
+    async (n) => {
+      const got = await moveOnAfter(30, () =>
+        n.start(async (started) => {
+          try {
+            await sleepForever();
+          } catch (e) {
+            taskSawCancel = isCancelled(e);
+            throw e;
+          }
+          started();
+        }),
+      );
+      return got === undefined ? 'timed out' : 'started';
+    },
+    { clock },
+  );
+  expect(outcome).toBe('timed out');
+  expect(taskSawCancel).toBe(true);
+});
+
+test('start(): a task moves into the nursery when it calls started(), and is cancelled with it from then on', async () => {
+  const log: string[] = [];
+  await openNursery(async (target) => {
+    await openNursery(async (caller) => {
+      caller.startSoon(async () => {
+        await target.start(async (started) => {
+          started();
+          try {
+            await sleepForever();
+          } catch (e) {
+            log.push(isCancelled(e) ? 'cancelled with target' : 'other');
+            throw e;
+          }
+        });
+        caller.cancel(); // the caller's scope ends; the moved task must not go with it
+      });
+    });
+    log.push('caller done');
+    target.cancel();
+  });
+  expect(log).toEqual(['caller done', 'cancelled with target']);
 });
 
 test('start(): started() twice and returning without started() are clear errors', async () => {

@@ -60,9 +60,67 @@ export class Nursery {
    * `await`, like calling an async function. Its failure cancels the nursery.
    */
   startSoon(fn: TaskFn, name?: string): void {
+    this.#runTask(this.cancelScope, fn, name);
+  }
+
+  /**
+   * Start `fn(started, signal)` as a task and wait until it calls `started(value)`;
+   * resolves with that value while the task goes on running in the nursery. Until
+   * `started` is called the task runs under the *caller's* cancel scope (trio's
+   * rule): a timeout or cancel around `start()` cancels it, and the nursery's own
+   * cancellation does not reach it yet. An error before `started` is thrown here
+   * (not into the nursery); returning without calling `started` is an error too.
+   *
+   * @example
+   * ```ts
+   * await openNursery(async (n) => {
+   *   const port = await n.start<number>(async (started) => {
+   *     const server = await listen(0);
+   *     started(server.port); // start() resolves; the server runs on in the nursery
+   *     await server.serveForever();
+   *   });
+   *   console.log('listening on', port);
+   * });
+   * ```
+   */
+  start<V = void>(fn: StartFn<V>, name = 'task'): Promise<V> {
+    const taskScope = new CancelScope();
+    taskScope._enter(scopeStorage.getStore());
+    return new Promise<V>((resolve, reject) => {
+      let state: 'starting' | 'started' | 'failed' = 'starting';
+      const started = (value: V): void => {
+        if (state === 'started') throw new Error(`started() was called twice in task '${name}'`);
+        if (state === 'failed') throw new Error(`started() was called after task '${name}' had already failed`);
+        state = 'started';
+        taskScope._reparent(this.cancelScope);
+        resolve(value);
+      };
+      this.#runTask(
+        taskScope,
+        async (signal) => {
+          try {
+            await fn(started, signal);
+          } catch (err) {
+            if (state === 'started') throw err;
+            state = 'failed';
+            return reject(err);
+          } finally {
+            taskScope._exit();
+          }
+          if (state === 'starting') {
+            state = 'failed';
+            reject(new Error(`task '${name}' returned without calling started()`));
+          }
+        },
+        name,
+      );
+    });
+  }
+
+  /** Run `fn` in `scope` as a task of this nursery: counted until it settles; its failure is recorded. */
+  #runTask(scope: CancelScope, fn: TaskFn, name: string | undefined): void {
     this.#checkOpen(name);
     this.#pending++;
-    const scope = this.cancelScope;
     let result: unknown;
     try {
       result = scopeStorage.getStore() === scope ? fn(scope.signal) : scopeStorage.run(scope, fn, scope.signal);
@@ -77,37 +135,6 @@ export class Nursery {
       () => (this.#named!.delete(token), this.#taskDone()),
       (err) => (this.#named!.delete(token), this.#taskFailed(err)),
     );
-  }
-
-  /**
-   * Start `fn(started, signal)` as a task and wait until it calls `started(value)`;
-   * resolves with that value while the task goes on running in the nursery. An
-   * error before `started` is thrown here (not into the nursery); returning
-   * without calling `started` is an error too.
-   */
-  start<V = void>(fn: StartFn<V>, name = 'task'): Promise<V> {
-    return new Promise<V>((resolve, reject) => {
-      let state: 'starting' | 'started' | 'failed' = 'starting';
-      const started = (value: V): void => {
-        if (state === 'started') throw new Error(`started() was called twice in task '${name}'`);
-        if (state === 'failed') throw new Error(`started() was called after task '${name}' had already failed`);
-        state = 'started';
-        resolve(value);
-      };
-      this.startSoon(async (signal) => {
-        try {
-          await fn(started, signal);
-        } catch (err) {
-          if (state === 'started') throw err;
-          state = 'failed';
-          return reject(err);
-        }
-        if (state === 'starting') {
-          state = 'failed';
-          reject(new Error(`task '${name}' returned without calling started()`));
-        }
-      }, name);
-    });
   }
 
   /** @internal Wait for the body's end and every task, then report per the error rule. */
@@ -192,8 +219,12 @@ let nurseryCount = 0;
 
 /**
  * Open a nursery: run `body(nursery)`, then wait until the body and every task
- * started in the nursery have finished. Returns the body's value (or `undefined` if
- * the nursery's own cancellation interrupted the body).
+ * started in the nursery have finished.
+ *
+ * Returns what the body returned, whatever the other tasks did, also when the body
+ * cancelled the nursery (`n.cancel()`) before returning. It returns `undefined` only
+ * when the nursery's own cancellation interrupted the body itself (the body threw
+ * the `Cancelled`).
  *
  * The first error (in the body or a task) cancels everything else; the nursery then
  * throws it, or an {@link ErrorGroup} when there were several. `Cancelled` caused by
@@ -213,7 +244,9 @@ export async function openNursery<T>(
   else foreign?.addEventListener('abort', onAbort, { once: true });
   let value: T | undefined;
   try {
-    const body$ = (async () => (value = await scopeStorage.run(scope, body, nursery)))();
+    const body$ = (async () => {
+      value = await scopeStorage.run(scope, body, nursery);
+    })();
     await nursery._finish(body$, opts.cancelGraceMs ?? DEFAULT_GRACE_MS);
   } finally {
     foreign?.removeEventListener('abort', onAbort);
@@ -224,7 +257,7 @@ export async function openNursery<T>(
   if (cancelled === undefined) return value;
   if (scope.cancelCalled) {
     scope.cancelledCaught = true;
-    return undefined;
+    return value; // the body's value if it returned, undefined if the cancel interrupted it
   }
   throw cancelled;
 }

@@ -124,6 +124,19 @@ export class CancelScope {
     else this.#armDeadline();
   }
 
+  /**
+   * @internal Move this active scope under another parent (a task that `Nursery.start`
+   * ran under its caller's scope moves into the nursery once it called `started()`).
+   * Cancellation already in the new parent is delivered at once.
+   */
+  _reparent(parent: CancelScope): void {
+    if (this.parent) this.parent.#children?.delete(this);
+    this.parent = parent;
+    (parent.#children ??= new Set()).add(this);
+    const outer = parent._error;
+    if (!this.#shield && outer) this.#deliver(outer);
+  }
+
   /** @internal Leave the scope. */
   _exit(): void {
     this.#active = false;
