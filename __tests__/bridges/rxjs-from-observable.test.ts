@@ -1,6 +1,6 @@
 // fromObservable against real RxJS: completion, errors, cancellation with teardown,
 // early exit, and the overflow policies timed with RxJS's TestScheduler.
-import { Observable, Subject, concat, finalize, interval, of, range, take, throwError } from 'rxjs';
+import { Observable, Subject, concat, finalize, interval, map, of, range, take, throwError } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { Cancelled, Event, isCancelled, moveOnAfter, openNursery, sleep, withCancelScope } from 'furrow';
 import { BufferOverflowError, fromObservable } from 'furrow/rxjs';
@@ -167,6 +167,26 @@ describe('fromObservable', () => {
     });
     await expect(run).rejects.toBeInstanceOf(BufferOverflowError);
     expect(got).toEqual([0, 1, 2, 3]);
+  });
+
+  test('overflow stops a synchronous source that checks subscriber.closed at once, even one that emits for ever', async () => {
+    let emitted = 0;
+    const burst = new Observable<number>((subscriber) => {
+      for (let i = 0; i < 200_000 && !subscriber.closed; i++) (emitted++, subscriber.next(i));
+    });
+    const endless = new Observable<number>((subscriber) => {
+      while (!subscriber.closed) (emitted++, subscriber.next(emitted));
+    });
+    for (const source of [burst, endless, endless.pipe(map((v) => v * 2))]) {
+      emitted = 0;
+      const got: number[] = [];
+      const run = openNursery(async () => {
+        for await (const v of fromObservable(source, { buffer: 8 })) got.push(v);
+      });
+      await expect(run).rejects.toBeInstanceOf(BufferOverflowError);
+      expect(emitted).toBe(9); // eight buffered, the ninth overflowed; nothing after it
+      expect(got).toHaveLength(8);
+    }
   });
 
   test("'drop-oldest' keeps the newest values and counts the dropped ones", async () => {

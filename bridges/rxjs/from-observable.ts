@@ -1,10 +1,9 @@
 // fromObservable: consume an RxJS Observable (or any Subscribable) as an async
 // iterable bound to a furrow scope. An Observable pushes and cannot be slowed, so a
 // bounded buffer sits between it and the consumer, with an explicit overflow policy.
-import type { Observable, Subscribable, Unsubscribable } from 'rxjs';
-import { currentScope, isCancelled, suspend, type CancelScope } from 'furrow';
+import { Subscription, type Observable, type Subscribable, type TeardownLogic } from 'rxjs';
+import { currentScope, isCancelled, suspend, Deque, type CancelScope } from 'furrow';
 import { BufferOverflowError } from './errors.ts';
-import { RingBuffer } from './ring-buffer.ts';
 
 /** What to do when a value arrives and the buffer is full. */
 export type OverflowPolicy = 'error' | 'drop-oldest' | 'drop-newest';
@@ -41,11 +40,11 @@ export class ObservableStream<T> implements AsyncIterableIterator<T>, AsyncDispo
   readonly overflow: OverflowPolicy;
   #source: Subscribable<T>;
   #scope: CancelScope | undefined;
-  #buffer: RingBuffer<T>;
+  #buffer = new Deque<T>();
   #dropped = 0;
   #state: 'new' | 'open' | 'ended' | 'closed' = 'new';
   #error: { err: unknown } | undefined;
-  #subscription: Unsubscribable | undefined;
+  #subscription: Subscription | undefined;
   #waiter: Waiter<T> | undefined;
 
   /** @internal Use {@link fromObservable}. */
@@ -54,7 +53,6 @@ export class ObservableStream<T> implements AsyncIterableIterator<T>, AsyncDispo
     this.#scope = scope;
     this.bufferSize = bufferSize;
     this.overflow = overflow;
-    this.#buffer = new RingBuffer(bufferSize);
   }
 
   /** How many values the `'drop-oldest'` / `'drop-newest'` policy has dropped. */
@@ -119,14 +117,26 @@ export class ObservableStream<T> implements AsyncIterableIterator<T>, AsyncDispo
   #subscribe(): void {
     this.#state = 'open';
     this.#scope?.signal.addEventListener('abort', this.#onAbort, { once: true });
-    const subscription = this.#source.subscribe({
-      next: (value) => this.#push(value),
+    // The observer is its own subscription, so RxJS hands it to the producer as the
+    // subscriber itself: unsubscribing it from inside `next` (overflow, cancel, an
+    // early `return()`) sets the `closed` flag a synchronous producer checks, and the
+    // producer stops at once instead of running on into a closed stream.
+    const subscription = new Subscription();
+    this.#subscription = subscription;
+    const observer = {
+      next: (value: T) => this.#push(value),
       error: (err: unknown) => this.#end({ err }),
       complete: () => this.#end(undefined),
-    });
-    // It may have ended (or overflowed) while subscribing, synchronously.
-    if (this.#state === 'open') this.#subscription = subscription;
-    else subscription.unsubscribe();
+      get closed(): boolean {
+        return subscription.closed;
+      },
+      add: (teardown: TeardownLogic) => subscription.add(teardown),
+      remove: (teardown: Exclude<TeardownLogic, void>) => subscription.remove(teardown),
+      unsubscribe: () => subscription.unsubscribe(),
+    };
+    // If the source already ended (or overflowed) while subscribing, `subscription` is
+    // closed and adding the source's own teardown runs it at once.
+    subscription.add(this.#source.subscribe(observer));
   }
 
   #push(value: T): void {
@@ -138,7 +148,7 @@ export class ObservableStream<T> implements AsyncIterableIterator<T>, AsyncDispo
       return;
     }
     const buffer = this.#buffer;
-    if (!buffer.full) return buffer.push(value);
+    if (buffer.length < this.bufferSize) return buffer.push(value);
     if (this.overflow === 'drop-newest') {
       this.#dropped++;
     } else if (this.overflow === 'drop-oldest') {
@@ -167,7 +177,7 @@ export class ObservableStream<T> implements AsyncIterableIterator<T>, AsyncDispo
   #close(): void {
     this.#state = 'closed';
     this.#error = undefined;
-    if (this.#buffer.length > 0) this.#buffer.clear();
+    if (this.#buffer.length > 0) this.#buffer = new Deque<T>();
     this.#detach();
   }
 

@@ -18,6 +18,7 @@ export { RealClock, VirtualClock, realClock, type Clock, type Timer, type Virtua
 export { openChannel, MemorySendChannel, MemoryReceiveChannel, type ChannelStatistics } from './channel.ts';
 export { Event, Lock, Semaphore, CapacityLimiter } from './sync.ts';
 export { ParkingLot } from './parking-lot.ts';
+export { Deque } from './deque.ts';
 export { broadcast, type Broadcaster, type BroadcastReceiver, type BroadcastOptions } from './broadcast.ts';
 export { maybeOpenResource, gatherResources, type Resource, type ResourceFactory } from './resources.ts';
 export {
