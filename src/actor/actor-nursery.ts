@@ -207,10 +207,13 @@ export class ActorNursery {
     if (outcome === 'SIGTERM' || outcome === 'SIGKILL') {
       throw new ActorKilledError(child.portal.uid, e?.code ?? null, e?.signal ?? null, this.#opts.graceMs ?? DEFAULT_GRACE_MS, outcome);
     }
-    if (interrupted) throw interrupted.err;
-    if (!s.stopRequested && e && (e.code !== 0 || e.signal !== null)) {
+    // An abnormal exit this nursery did not cause (it sent no signal, and a cancelled
+    // child exits 0) is a death, also when a stop was asked for meanwhile: a SIGKILL
+    // from outside may be seen here only after `an.cancel()`, and must not be lost.
+    if (!s.killed && e && (e.code !== 0 || e.signal !== null)) {
       throw new ActorDiedError(child.portal.uid, e.code, e.signal);
     }
+    if (interrupted) throw interrupted.err;
   }
 
   async #guard(fn: () => Promise<void>): Promise<void> {
