@@ -1,7 +1,7 @@
 // Spawning actors and calling into them: runInActor, daemons with repeated calls,
 // nested spawns, both backends, and bad input (function not enabled, module that
 // fails to import, wrong argument, dead child).
-import { ActorDiedError, MsgTypeError, sleepForever, ModuleNotEnabledError, RemoteActorError, TransportError, currentActor, openActorNursery } from '../../src/index.ts';
+import { ActorDiedError, MsgTypeError, sleepForever, ModuleNotEnabledError, RemoteActorError, RUNTIME_NS, TransportError, currentActor, openActorNursery } from '../../src/index.ts';
 import { add, busyLoop, loadedBuiltins, nodeFlags, spawnAndRun, whoami } from './fixtures/basic.ts';
 import { notEnabled } from './fixtures/other.ts';
 import { execFileSync } from 'node:child_process';
@@ -101,6 +101,19 @@ describe('bad input', () => {
       const missing = await caught(p.run(`${BASIC}:nope`));
       expect(missing.message).toMatch(/no exported function 'nope'/);
       expect(await p.run(add, 1, 2)).toBe(3);
+    });
+  });
+
+  test("the runtime namespace answers only its own functions, nothing inherited ('constructor', 'toString', '__proto__')", async () => {
+    await openActorNursery(async (an) => {
+      const p = await an.startActor('guarded', { enableModules: [BASIC] });
+      for (const func of ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf']) {
+        const err = await caught(p.runFromNs(RUNTIME_NS, func));
+        expect(err).toBeInstanceOf(RemoteActorError);
+        expect(err.boxedType).toBe(ModuleNotEnabledError.name);
+        expect(err.message).toContain(`the runtime has no function '${func}'`);
+      }
+      expect(await p.run(add, 1, 2)).toBe(3); // and it still serves
     });
   });
 

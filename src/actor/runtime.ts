@@ -45,7 +45,11 @@ export function maybeCurrentActor(): Actor | undefined {
 
 type RuntimeFn = (actor: Actor, conn: Connection, ...args: any[]) => unknown;
 
-/** The runtime's own functions, called over `furrow:runtime`. */
+/**
+ * The runtime's own functions, called over `furrow:runtime`. Looked up as own
+ * properties only: a peer naming `constructor`, `toString` or `__proto__` finds
+ * nothing, never a function inherited from `Object.prototype`.
+ */
 const runtimeFns: Record<string, RuntimeFn> = {
   ready: (a) => {
     if (a.loadError) throw a.loadError.err;
@@ -190,7 +194,7 @@ export class Actor {
   /** @internal The function a `Start` names. Throws `ModuleNotEnabledError` for anything not served. */
   resolve(ns: string, func: string, conn: Connection): (...args: unknown[]) => unknown {
     if (ns === RUNTIME_NS) {
-      const f = runtimeFns[func];
+      const f = Object.hasOwn(runtimeFns, func) ? runtimeFns[func] : undefined;
       if (!f) throw new ModuleNotEnabledError(`the runtime has no function '${func}'`);
       return (...args) => f(this, conn, ...args);
     }
