@@ -1,6 +1,6 @@
 // Teardown and no orphans: a grandchild stuck in a busy loop is hard-killed (and
 // with a stuck middle actor, the hard kill takes the whole subtree), SIGINT
-// at the root reaps the tree, a SIGKILLed parent's children exit on their own
+// (or SIGTERM) at the root reaps the tree, a SIGKILLed parent's children exit on their own
 // within a second, and a 2x2x2 tree comes down well under a second after an error
 // at a leaf.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { ActorKilledError, findActor, openActorNursery, sleepForever } from '../../src/index.ts';
 import { spawnTree, stuckPair } from './fixtures/basic.ts';
-import { BASIC, caught, expectAllGone, fixture, waitAllGone } from './helpers.ts';
+import { BASIC, caught, expectAllGone, fixture, isAlive, waitAllGone } from './helpers.ts';
 
 async function startTreeRoot(): Promise<{ child: ChildProcess; root: number; pids: number[] }> {
   const child = spawn(process.execPath, ['--conditions=furrow-source', fixture('tree-root.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -75,13 +75,35 @@ test('a middle actor and its child both stuck in busy loops: the hard kill takes
   }
 });
 
-test('SIGINT at the root reaps the whole tree, then ends the root', async () => {
+test.each(['SIGINT', 'SIGTERM'] as const)('%s at the root reaps the whole tree, then ends the root with that signal', async (sig) => {
   const { child, pids } = await startTreeRoot();
   const exited = once(child, 'exit');
-  child.kill('SIGINT');
+  child.kill(sig);
   const [code, signal] = await exited;
-  expect(signal ?? code).toBe('SIGINT');
+  expect(signal ?? code).toBe(sig);
+  // reaped before the root went, not left to notice its death afterwards
   expectAllGone([...pids, child.pid!]);
+});
+
+test.each([
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+] as const)('a second %s while the tree is being reaped kills it at once and exits %i', async (sig, status) => {
+  const child = spawn(process.execPath, ['--conditions=furrow-source', fixture('stuck-root.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout! });
+  const next = async (): Promise<string> => ((await once(lines, 'line')) as [string])[0];
+  const { pids } = JSON.parse(await next()) as { pids: number[] };
+  try {
+    const exited = once(child, 'exit');
+    child.kill(sig);
+    expect(await next()).toBe(`got ${sig}`); // the teardown started; it would take a minute
+    child.kill(sig);
+    const [code] = await exited;
+    expect(code).toBe(status);
+    await waitAllGone(pids, 5000);
+  } finally {
+    for (const pid of [child.pid!, ...pids]) if (isAlive(pid)) process.kill(pid, 'SIGKILL'); // only after a failure
+  }
 });
 
 test('a SIGKILLed parent: its children cancel their own trees and exit within a second', async () => {

@@ -1,13 +1,21 @@
 // The root actor's lifetime in a process that did not start as an actor: the
-// first `openActorNursery` starts it (listener, registrar, SIGINT handler), the
+// first `openActorNursery` starts it (listener, registrar, signal handlers), the
 // last one to close stops it. Its service tasks run outside the caller's cancel
-// scope (they serve every nursery of the process). Ctrl-C cancels every open
-// actor nursery, waits for the tree to be reaped, then lets SIGINT end the
-// process as it would have; a second Ctrl-C kills the children outright.
+// scope (they serve every nursery of the process). Ctrl-C (SIGINT) and SIGTERM
+// (docker stop, systemd, Kubernetes) cancel every open actor nursery, wait for the
+// tree to be reaped, then let the signal end the process as it would have; a
+// second one kills the children outright.
 import { Event, suspend } from '../core/index.ts';
+import { ignore } from '../core/ignore.ts';
 import { scopeStorage } from '../core/scope.ts';
 import { normalizeModule } from './modules.ts';
 import { Actor, _clearCurrent, maybeCurrentActor } from './runtime.ts';
+
+/** The signals that start an orderly teardown of the whole tree at the root. */
+const TEARDOWN_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+type TeardownSignal = (typeof TEARDOWN_SIGNALS)[number];
+/** Exit status of a process ended by a second signal: 128 + the signal's number. */
+const SECOND_SIGNAL_STATUS: Record<TeardownSignal, number> = { SIGINT: 130, SIGTERM: 143 };
 
 /** Options for the root actor (used by the first `openActorNursery` of the process). */
 export interface RootOptions {
@@ -23,20 +31,30 @@ interface RootState {
   stop: Event;
   running: Promise<void>;
   ready: Promise<void>;
-  interrupted: boolean;
+  /** the signal that started the teardown, re-raised once the tree is reaped */
+  interruptedBy: TeardownSignal | null;
 }
 
 let root: RootState | undefined;
 
-function onSigint(): void {
+function onSignal(signal: TeardownSignal): void {
   const r = root;
   if (!r) return;
-  if (r.interrupted) {
+  if (r.interruptedBy) {
     r.actor.killChildren();
-    process.exit(130);
+    process.exit(SECOND_SIGNAL_STATUS[signal]);
   }
-  r.interrupted = true;
-  r.actor._interrupt('SIGINT');
+  r.interruptedBy = signal;
+  r.actor._interrupt(signal);
+}
+
+const handlers = Object.fromEntries(TEARDOWN_SIGNALS.map((sig) => [sig, () => onSignal(sig)])) as Record<TeardownSignal, () => void>;
+
+function handleSignals(on: boolean): void {
+  for (const sig of TEARDOWN_SIGNALS) {
+    if (on) process.on(sig, handlers[sig]);
+    else process.off(sig, handlers[sig]);
+  }
 }
 
 /** Get the actor to run an actor nursery in: this process's actor, or a fresh root. */
@@ -56,15 +74,12 @@ export async function acquireActor(opts: RootOptions = {}): Promise<{ actor: Act
         await stop.wait();
       }),
     );
-    const state: RootState = { actor, users: 0, stop, running, ready: readyP, interrupted: false };
+    const state: RootState = { actor, users: 0, stop, running, ready: readyP, interruptedBy: null };
     root = state;
-    process.on('SIGINT', onSigint);
-    running.then(
-      () => {},
-      () => {},
-    ).finally(() => {
+    handleSignals(true);
+    running.catch(ignore('the root actor\'s failure reaches its users through `release`')).finally(() => {
       if (root === state) root = undefined;
-      process.off('SIGINT', onSigint);
+      handleSignals(false);
       _clearCurrent(actor);
     });
   }
@@ -86,9 +101,9 @@ async function release(state: RootState): Promise<void> {
   if (--state.users > 0) return;
   if (root === state) root = undefined;
   state.stop.set();
-  await state.running.catch(() => {});
-  if (state.interrupted) {
-    process.off('SIGINT', onSigint);
-    process.kill(process.pid, 'SIGINT');
+  await state.running.catch(ignore('the root stopped; its nurseries already reported their own errors'));
+  if (state.interruptedBy) {
+    handleSignals(false);
+    process.kill(process.pid, state.interruptedBy);
   }
 }
