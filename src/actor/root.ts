@@ -8,6 +8,7 @@
 import { Event, suspend } from '../core/index.ts';
 import { ignore } from '../core/ignore.ts';
 import { scopeStorage } from '../core/scope.ts';
+import { removeStaleSockets } from '../ipc/index.ts';
 import { normalizeModule } from './modules.ts';
 import { Actor, _clearCurrent, maybeCurrentActor } from './runtime.ts';
 
@@ -62,6 +63,8 @@ export async function acquireActor(opts: RootOptions = {}): Promise<{ actor: Act
   const cur = maybeCurrentActor();
   if (cur && !cur.isRoot) return { actor: cur, release: async () => {} };
   if (!root) {
+    // socket files of actors that were SIGKILLed earlier (they could not remove their own)
+    removeStaleSockets();
     const actor = new Actor({ name: opts.name ?? 'root', isRoot: true });
     const stop = new Event();
     let ready!: () => void;

@@ -7,12 +7,13 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { suspend } from '../core/index.ts';
+import { ignoring } from '../core/ignore.ts';
 import { TransportError } from './errors.ts';
 import { Listener } from './listener.ts';
 import { ioError, StreamTransport } from './stream.ts';
 import type { TransportOptions } from './transport.ts';
 
-const { mkdirSync, statSync, unlinkSync } = process.getBuiltinModule('node:fs');
+const { mkdirSync, readdirSync, statSync, unlinkSync } = process.getBuiltinModule('node:fs');
 
 /**
  * 8 random hex digits for a socket file name (unique next to the pid; the name is
@@ -48,11 +49,42 @@ let exitHook = false;
 
 function unlinkQuiet(path: string): void {
   openFiles.delete(path);
+  ignoring('the file is already gone (another cleanup got there first)', () => unlinkSync(path));
+}
+
+/** The pid in a socket file name made by {@link listenUds} (`<name>-<pid>-<8 hex>.sock`); undefined for other names. */
+function pidOfSocketName(file: string): number | undefined {
+  const m = /-(\d+)-[0-9a-f]{8}\.sock$/.exec(file);
+  return m ? Number(m[1]) : undefined;
+}
+
+/** Whether a process with this pid exists (a zombie counts: its pid is not free yet). */
+function pidExists(pid: number): boolean {
   try {
-    unlinkSync(path);
-  } catch {
-    // already gone
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code !== 'ESRCH';
   }
+}
+
+/**
+ * Remove the socket files in {@link runtimeDir} left by processes that are gone (an
+ * actor killed with SIGKILL cannot remove its own). Only names this module (or the
+ * Python side, which names them the same way) made are touched, and only when no
+ * process has that pid: a pid reused by another process keeps its file until that
+ * one is gone too. Returns the paths removed.
+ */
+export function removeStaleSockets(dir: string = runtimeDir()): string[] {
+  const removed: string[] = [];
+  for (const file of readdirSync(dir)) {
+    const pid = pidOfSocketName(file);
+    if (pid === undefined || pidExists(pid)) continue;
+    const path = join(dir, file);
+    unlinkQuiet(path);
+    removed.push(path);
+  }
+  return removed;
 }
 
 /** `net.Server` with the step `listen()` takes once it knows it is no cluster worker. */
