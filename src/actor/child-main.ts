@@ -17,8 +17,11 @@ import type { EarlyLink } from './child.ts';
 const boot = JSON.parse(process.argv[2] ?? '{}') as { name: string; uuid: string; parentAddr: { path?: string }; thread?: boolean };
 const hello = encodeHelloFrame({ name: boot.name, uuid: boot.uuid });
 let early: EarlyLink;
+let childTable: SharedArrayBuffer | undefined;
 if (boot.thread) {
-  const port = (process.getBuiltinModule('node:worker_threads').workerData as { furrowPort: MessagePort }).furrowPort;
+  const data = process.getBuiltinModule('node:worker_threads').workerData as { furrowPort: MessagePort; furrowChildTable: SharedArrayBuffer };
+  const port = data.furrowPort;
+  childTable = data.furrowChildTable;
   port.postMessage(hello.buffer, [hello.buffer as ArrayBuffer]);
   early = { port };
 } else {
@@ -41,6 +44,7 @@ if (boot.thread) {
 }
 process.getBuiltinModule('node:module').enableCompileCache?.();
 const { childMain } = await import('./child.ts');
+if (childTable) (await import('./spawn/thread-children.ts')).useThreadChildTable(childTable);
 // from here on only the user's modules are imported: their `furrow` is this build
 resolveFurrowToThisBuild(import.meta.url);
 await childMain(early);

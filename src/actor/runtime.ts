@@ -53,6 +53,8 @@ type RuntimeFn = (actor: Actor, conn: Connection, ...args: any[]) => unknown;
 const runtimeFns: Record<string, RuntimeFn> = {
   ready: (a) => {
     if (a.loadError) throw a.loadError.err;
+    // after the answer has gone out: nothing here may delay a spawn
+    if (a.afterReady) setImmediate(a.afterReady);
     return readyInfo(a);
   },
   cancel: (a, conn) => {
@@ -87,6 +89,8 @@ export class Actor {
   cancelReason: string | null = null;
   /** OS pids of child processes still running (killed outright if this process is told to die) */
   readonly childPids = new Set<number>();
+  /** @internal Work a child starts once it has answered `ready` (its orphan watchdog). */
+  afterReady: (() => void) | undefined;
   /** a failure while loading the enabled modules (a child answers `ready` with it) */
   loadError: { err: unknown } | null = null;
   /** @internal */ _tasks = new Set<RpcTask>();

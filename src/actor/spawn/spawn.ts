@@ -10,6 +10,7 @@ import { Portal, RUNTIME_NS } from '../portal.ts';
 import { LINK_OPTIONS, type Actor } from '../runtime.ts';
 import { getSpawnBackend, type ChildExit, type SpawnedChild } from './backend.ts';
 import { inheritedExecArgv } from './fork.ts';
+import { noteChildEnded, noteChildStarted } from './thread-children.ts';
 
 /** Options of `startActor` / `runInActor` that every backend understands. */
 export interface BaseStartActorOptions {
@@ -86,10 +87,14 @@ export async function spawnChild(actor: Actor, name: string, opts: StartActorOpt
     throw err;
   }
   const child: ChildActor = { name, process: proc, exit: null } as ChildActor;
-  if (proc.pid !== process.pid) actor.childPids.add(proc.pid);
+  if (proc.pid !== process.pid) {
+    actor.childPids.add(proc.pid);
+    noteChildStarted(proc.pid);
+  }
   proc.exited.then((e) => {
     child.exit = e;
     actor.childPids.delete(proc.pid);
+    noteChildEnded(proc.pid);
   });
   try {
     const conn = proc.transport

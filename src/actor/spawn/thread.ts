@@ -2,8 +2,10 @@
 // MessagePort (frames in transferred ArrayBuffers). It shares the parent's pid;
 // `kill` terminates the thread, which also stops a busy loop. A worker shares its
 // process's Node flags, so `execArgv` is not passed (Node refuses process-wide
-// flags such as --expose-gc per thread).
+// flags such as --expose-gc per thread). Processes the thread started and left
+// behind are killed once it has exited (thread-children.ts).
 import { PortTransport } from '../../ipc/index.ts';
+import { killThreadChildren, newThreadChildTable } from './thread-children.ts';
 import { CHILD_MAIN, type ChildExit, type SpawnBackend, type SpawnRequest, type SpawnedChild } from './backend.ts';
 
 export const threadBackend: SpawnBackend = {
@@ -12,9 +14,10 @@ export const threadBackend: SpawnBackend = {
     // node:worker_threads is loaded on first use (~4 ms a forked child actor need not pay)
     const { MessageChannel, Worker } = process.getBuiltinModule('node:worker_threads');
     const { port1, port2 } = new MessageChannel();
+    const childTable = newThreadChildTable();
     const worker = new Worker(CHILD_MAIN, {
       argv: [JSON.stringify({ name: req.name, uuid: req.uuid, parentAddr: req.parentAddr, thread: true })],
-      workerData: { furrowPort: port2 },
+      workerData: { furrowPort: port2, furrowChildTable: childTable },
       transferList: [port2],
       env: req.env,
       name: req.name,
@@ -23,6 +26,8 @@ export const threadBackend: SpawnBackend = {
     const exited = new Promise<ChildExit>((resolve) => {
       worker.once('exit', (code) => {
         done = true;
+        // a terminated thread could not reap its own child processes
+        killThreadChildren(childTable);
         resolve({ code, signal: null });
       });
       worker.once('error', () => {});
