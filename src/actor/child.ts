@@ -6,7 +6,7 @@
 import type { Socket } from 'node:net';
 import type { MessagePort } from 'node:worker_threads';
 import { openConnection, PortTransport, StreamTransport, type Transport } from '../ipc/index.ts';
-import { ioError } from '../ipc/stream.ts';
+import { ioError } from '../ipc/stream-transport.ts';
 import { sleepForever } from '../core/index.ts';
 import { Actor, LINK_OPTIONS, sameAddr } from './runtime.ts';
 import { startOrphanWatchdog } from './orphan-watchdog.ts';

@@ -2,7 +2,8 @@
 // connection's reader fills without ever blocking, a receive that is a furrow
 // checkpoint, lazy payload decoding (a bad payload fails this dialog only), and
 // optional credit-window flow control for streams of `Yield`s.
-import { ClosedResourceError, currentScope, suspend } from '../core/index.ts';
+import { ClosedResourceError, ParkingLot, currentScope, suspend } from '../core/index.ts';
+import { ignoring } from '../core/ignore.ts';
 import { boxError, decodePayload, decodePayloadAt, encodeFrame, encodePayload, encodePayloadFrame, payloadOffset, type PendingPayload } from './codec.ts';
 import { MsgTypeError, TransportError } from './errors.ts';
 import type { Cancel, DialogIn, DialogOut, DialogWireMsg, Uid } from './messages.ts';
@@ -42,13 +43,15 @@ export class Dialog {
   // records as they arrived; fast-path payload records are already DialogIn-shaped (see PendingPayload)
   #buf: (DialogWireMsg | PendingPayload)[] = [];
   #head = 0;
-  #wakers: (() => void)[] = [];
+  /** tasks waiting in `receive()` for a record */
+  #receivers = new ParkingLot();
   #error: Error | null = null;
   #closed = false;
   // flow control, sending side: credits granted by the peer, and whether sends wait on them
   #credit = 0;
   #limited = false;
-  #creditWakers: (() => void)[] = [];
+  /** tasks waiting in `send()` for credit */
+  #creditWaiters = new ParkingLot();
   // flow control, receiving side: the window, credit outstanding at the peer, and consumed since the last grant
   #window = 0;
   #outstanding = 0;
@@ -119,13 +122,7 @@ export class Dialog {
     while (this.#credit <= 0) {
       if (this.#closed) throw new ClosedResourceError(`dialog ${this.cid} is closed`);
       if (this.#error instanceof TransportError) throw this.#error;
-      await suspend<void>((resolve) => {
-        this.#creditWakers.push(resolve);
-        return () => {
-          const i = this.#creditWakers.indexOf(resolve);
-          if (i >= 0) this.#creditWakers.splice(i, 1);
-        };
-      });
+      await this.#creditWaiters.park();
     }
     return this.send(msg);
   }
@@ -185,13 +182,7 @@ export class Dialog {
       }
       if (this.#error) throw this.#error;
       if (this.#closed) throw new ClosedResourceError(`dialog ${this.cid} is closed`);
-      await suspend<void>((resolve) => {
-        this.#wakers.push(resolve);
-        return () => {
-          const i = this.#wakers.indexOf(resolve);
-          if (i >= 0) this.#wakers.splice(i, 1);
-        };
-      });
+      await this.#receivers.park();
     }
   }
 
@@ -252,11 +243,9 @@ export class Dialog {
     this.#fail(err);
     this.#buf = [];
     this.#head = 0;
-    try {
-      this.#host._write(encodeFrame({ type: 'Error', cid: this.cid, error: boxError(err, this.#host.localUid) }));
-    } catch {
-      // the connection is gone: the peer learns that way
-    }
+    ignoring('the connection is gone: the peer learns of the failure that way', () =>
+      this.#host._write(encodeFrame({ type: 'Error', cid: this.cid, error: boxError(err, this.#host.localUid) })),
+    );
     throw err;
   }
 
@@ -283,11 +272,7 @@ export class Dialog {
     this.#consumed = 0;
     this.#outstanding += n;
     if (this.#closed || this.#error) return;
-    try {
-      this.#host._write(encodeFrame({ type: 'Credit', cid: this.cid, n }));
-    } catch {
-      // connection gone; the dialog fails through the connection
-    }
+    ignoring('the connection is gone: the dialog fails through it', () => this.#host._write(encodeFrame({ type: 'Credit', cid: this.cid, n })));
   }
 
   /**
@@ -317,7 +302,7 @@ export class Dialog {
     switch (m.type) {
       case 'Credit':
         this.#credit += m.n;
-        if (this.#creditWakers.length) this.#wakeCredit();
+        if (this.#creditWaiters.length) this.#creditWaiters.unparkAll();
         return;
       case 'Cancel':
         if (this.onCancel) {
@@ -333,7 +318,7 @@ export class Dialog {
         break;
     }
     this.#buf.push(m);
-    if (this.#wakers.length) this.#wake();
+    if (this.#receivers.length) this.#receivers.unparkAll();
   }
 
   /** @internal Fail the dialog (its connection is gone, or its payload was bad). */
@@ -347,16 +332,9 @@ export class Dialog {
     this.#wake();
   }
 
+  /** Wake every waiting task, receivers and senders: the dialog ended. */
   #wake(): void {
-    const ws = this.#wakers;
-    this.#wakers = [];
-    for (const w of ws) w();
-    this.#wakeCredit();
-  }
-
-  #wakeCredit(): void {
-    const ws = this.#creditWakers;
-    this.#creditWakers = [];
-    for (const w of ws) w();
+    this.#receivers.unparkAll();
+    this.#creditWaiters.unparkAll();
   }
 }

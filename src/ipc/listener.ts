@@ -2,8 +2,8 @@
 // each accepted socket out as a Transport (via a callback or `accept()`), and
 // cleans up after itself on close.
 import type { Server, Socket } from 'node:net';
-import { suspend } from '../core/index.ts';
 import { TransportError } from './errors.ts';
+import { Inbox } from './inbox.ts';
 import type { Address } from './messages.ts';
 import type { Transport } from './transport.ts';
 
@@ -14,8 +14,7 @@ export class Listener {
   /** if set, each accepted transport goes here instead of the `accept()` queue */
   onTransport: ((t: Transport) => void) | null = null;
   #server: Server;
-  #queue: Transport[] = [];
-  #wakers: (() => void)[] = [];
+  #accepted = new Inbox<Transport>();
   #closed = false;
   #cleanup: () => void;
   #sockets = new Set<Socket>();
@@ -34,27 +33,13 @@ export class Listener {
       s.on('close', () => this.#sockets.delete(s));
       const t = wrap(s);
       if (this.onTransport) this.onTransport(t);
-      else {
-        this.#queue.push(t);
-        this.#wake();
-      }
+      else this.#accepted.push(t);
     });
   }
 
   /** Wait for the next peer. A checkpoint; throws `TransportError` once the listener is closed. */
-  async accept(): Promise<Transport> {
-    for (;;) {
-      const t = this.#queue.shift();
-      if (t) return t;
-      if (this.#closed) throw new TransportError('closed', 'listener is closed');
-      await suspend<void>((resolve) => {
-        this.#wakers.push(resolve);
-        return () => {
-          const i = this.#wakers.indexOf(resolve);
-          if (i >= 0) this.#wakers.splice(i, 1);
-        };
-      });
-    }
+  accept(): Promise<Transport> {
+    return this.#accepted.take();
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<Transport> {
@@ -81,9 +66,9 @@ export class Listener {
   close(opts: { dropConnections?: boolean } = {}): Promise<void> {
     if (!this.#closed) {
       this.#closed = true;
-      for (const t of this.#queue.splice(0)) t.destroy();
+      for (const t of this.#accepted.drain()) t.destroy();
+      this.#accepted.end(() => new TransportError('closed', 'listener is closed'));
       if (opts.dropConnections) for (const s of this.#sockets) s.destroy();
-      this.#wake();
     }
     return new Promise<void>((resolve) => {
       if (!this.#server.listening) {
@@ -102,9 +87,5 @@ export class Listener {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
-  }
-
-  #wake(): void {
-    for (const w of this.#wakers.splice(0)) w();
   }
 }

@@ -5,7 +5,7 @@
 import type { ChildProcess, SpawnOptions } from 'node:child_process';
 import { Socket } from 'node:net';
 import type { Readable, Writable } from 'node:stream';
-import { StreamTransport } from './stream.ts';
+import { StreamTransport } from './stream-transport.ts';
 import type { TransportOptions } from './transport.ts';
 
 /** The child's fd it reads frames from. */

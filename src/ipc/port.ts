@@ -1,11 +1,12 @@
 // MessagePort transport, for worker-thread actors. The same frames as on sockets:
-// frames queued in one tick are copied into one ArrayBuffer that is transferred
-// (not cloned) with a single postMessage. This keeps one codec and one frame cap
+// frames queued in one tick (write-batcher.ts) are copied into one ArrayBuffer that
+// is transferred (not cloned) with a single postMessage. This keeps one codec and one frame cap
 // for every transport; a structured-clone variant was NOT measured yet (docs/ipc.md).
 import type { MessagePort } from 'node:worker_threads';
 import { TransportError } from './errors.ts';
 import { DEFAULT_MAX_FRAME_BYTES, FrameDecoder } from './framing.ts';
 import type { Transport, TransportOptions, TransportSink } from './transport.ts';
+import { WriteBatcher } from './write-batcher.ts';
 
 /** A Transport over a `MessagePort` (one end of a `MessageChannel`, or a worker's `parentPort`). */
 export class PortTransport implements Transport {
@@ -16,9 +17,7 @@ export class PortTransport implements Transport {
   #port: MessagePort;
   #decoder: FrameDecoder;
   #sink: TransportSink | null = null;
-  #queue: Uint8Array[] = [];
-  #queued = 0;
-  #scheduled = false;
+  #batcher = new WriteBatcher((frames, bytes) => this.#post(frames, bytes));
   #closed = false;
   #error: TransportError | null = null;
 
@@ -53,28 +52,20 @@ export class PortTransport implements Transport {
 
   write(frame: Uint8Array): void {
     if (this.#closed) throw new TransportError('closed', `${this.description}: transport is closed`);
-    this.#queue.push(frame);
-    this.#queued += frame.length;
-    if (!this.#scheduled) {
-      this.#scheduled = true;
-      process.nextTick(this.#flush);
-    }
+    this.#batcher.push(frame);
   }
 
-  #flush = (): void => {
-    this.#scheduled = false;
-    const q = this.#queue;
-    if (!q.length || this.#closed) return;
-    const out = new Uint8Array(this.#queued);
+  /** One batch out: copied into one ArrayBuffer, transferred with one postMessage. */
+  #post(frames: Uint8Array[], bytes: number): void {
+    if (this.#closed) return;
+    const out = new Uint8Array(bytes);
     let at = 0;
-    for (const f of q) {
+    for (const f of frames) {
       out.set(f, at);
       at += f.length;
     }
-    this.#queue = [];
-    this.#queued = 0;
     this.#port.postMessage(out.buffer, [out.buffer]);
-  };
+  }
 
   drain(): Promise<void> {
     return this.#closed ? Promise.reject(new TransportError('closed', `${this.description}: transport is closed`)) : Promise.resolve();
@@ -82,14 +73,14 @@ export class PortTransport implements Transport {
 
   close(): void {
     if (this.#closed) return;
-    this.#flush();
+    this.#batcher.flush();
     this.#finish(null);
     this.#port.close();
   }
 
   destroy(error?: TransportError): void {
     if (this.#closed) return;
-    this.#queue = [];
+    this.#batcher.clear();
     this.#finish(error ?? new TransportError('closed', `${this.description}: transport destroyed`));
     this.#port.close();
   }

@@ -4,7 +4,7 @@ import { createConnection, createServer, type Socket } from 'node:net';
 import { suspend } from '../core/index.ts';
 import { Listener } from './listener.ts';
 import { connectSocket } from './uds.ts';
-import { StreamTransport } from './stream.ts';
+import { StreamTransport } from './stream-transport.ts';
 import type { TransportOptions } from './transport.ts';
 
 /** Listen on TCP. `host` defaults to `127.0.0.1` (never all interfaces unless asked); `port` 0 picks a free one. */

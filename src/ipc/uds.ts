@@ -10,7 +10,7 @@ import { suspend } from '../core/index.ts';
 import { ignoring } from '../core/ignore.ts';
 import { TransportError } from './errors.ts';
 import { Listener } from './listener.ts';
-import { ioError, StreamTransport } from './stream.ts';
+import { ioError, StreamTransport } from './stream-transport.ts';
 import type { TransportOptions } from './transport.ts';
 
 const { mkdirSync, readdirSync, statSync, unlinkSync } = process.getBuiltinModule('node:fs');

@@ -4,6 +4,7 @@
 import type { Readable, Writable } from 'node:stream';
 import { TransportError } from './errors.ts';
 import { DEFAULT_MAX_FRAME_BYTES, FrameDecoder } from './framing.ts';
+import { WriteBatcher } from './write-batcher.ts';
 import type { Transport, TransportKind, TransportOptions, TransportSink } from './transport.ts';
 
 /** Write at once (without waiting for the tick) when this many bytes are queued. */
@@ -24,9 +25,7 @@ export class StreamTransport implements Transport {
   #out: Writable;
   #decoder: FrameDecoder;
   #sink: TransportSink | null = null;
-  #queue: Uint8Array[] = [];
-  #queued = 0;
-  #scheduled = false;
+  #batcher = new WriteBatcher((frames, bytes) => this.#emit(frames, bytes), FLUSH_BYTES);
   #closed = false;
   #ending = false;
   #reported = false;
@@ -92,26 +91,12 @@ export class StreamTransport implements Transport {
 
   write(frame: Uint8Array): void {
     if (this.#closed || this.#ending) throw new TransportError('closed', `${this.description}: transport is closed`);
-    this.#queue.push(frame);
-    this.#queued += frame.length;
-    if (this.#queued >= FLUSH_BYTES) this.#flush();
-    else if (!this.#scheduled) {
-      this.#scheduled = true;
-      process.nextTick(this.#flushTick);
-    }
+    this.#batcher.push(frame);
   }
 
-  #flushTick = (): void => {
-    this.#scheduled = false;
-    this.#flush();
-  };
-
-  #flush(): void {
-    const q = this.#queue;
-    if (q.length === 0 || this.#closed) return;
-    const total = this.#queued;
-    this.#queue = [];
-    this.#queued = 0;
+  /** One batch out: small frames copied together, large ones as they are, in one writev. */
+  #emit(q: Uint8Array[], total: number): void {
+    if (this.#closed) return;
     const out = this.#out;
     if (q.length === 1) {
       out.write(q[0]);
@@ -155,7 +140,7 @@ export class StreamTransport implements Transport {
   close(): void {
     if (this.#closed || this.#ending) return;
     this.#ending = true;
-    this.#flush();
+    this.#batcher.flush();
     this.#out.end();
     if (!this.#same) this.#in.destroy();
     // a peer that never reads must not keep us open forever
@@ -170,8 +155,7 @@ export class StreamTransport implements Transport {
 
   #fail(error: TransportError): void {
     if (this.#closed) return;
-    this.#queue = [];
-    this.#queued = 0;
+    this.#batcher.clear();
     this.#in.destroy();
     if (!this.#same) this.#out.destroy();
     this.#finish(error);
