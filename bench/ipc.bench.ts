@@ -67,7 +67,7 @@ async function connPair(): Promise<[Connection, Connection, () => Promise<void>]
 async function dialogPair(a: Connection, b: Connection): Promise<[Dialog, Dialog]> {
   const got = new Promise<Dialog>((r) => (b.onDialog = r));
   const da = a.openDialog();
-  await da.send({ type: 'Stop' });
+  await da.send({ type: 'Start', ns: 'bench', func: 'pair', value: [] });
   const db = await got;
   await db.receive();
   return [da, db];
@@ -180,6 +180,7 @@ async function main(): Promise<void> {
     const w2 = new Worker(new URL(import.meta.url), { workerData: { mode: 'conn', port: port2 }, transferList: [port2], execArgv: ['--conditions=furrow-source'] });
     const conn = await openConnection(new PortTransport(port1), { name: 'main' });
     const d = conn.openDialog();
+    await d.send({ type: 'Start', ns: 'bench', func: 'echo', value: [] }); // only a Start opens a dialog
     const us = await measure(RT, async () => {
       for (let i = 0; i < RT; i++) {
         await d.send({ type: 'Yield', value: SMALL });

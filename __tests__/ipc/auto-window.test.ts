@@ -26,11 +26,14 @@ async function receiveStream<T>(n: number, make: (i: number) => T, opts: StreamO
     const srv = server;
     const incoming = new Promise<Dialog>((resolve) => (srv.onDialog = resolve));
     const rxDialog = client.openDialog();
+    await rxDialog.send({ type: 'Start', ns: 'test', func: 'stream', value: [] }); // only a Start opens the dialog
     const rx = new Context('opener', rxDialog, UID, UID, 'test:stream');
     await openNursery(async (nursery) => {
       const stopRx = startPump(rx);
       nursery.startSoon(async () => {
-        const tx = new Context('callee', await incoming, UID, UID, 'test:stream');
+        const txDialog = await incoming;
+        await txDialog.receive(); // the Start: the RPC server takes it before making the callee's context
+        const tx = new Context('callee', txDialog, UID, UID, 'test:stream');
         const stopTx = startPump(tx);
         await tx.started();
         await tx.openStream<T, void>(async (s: MsgStream<T>) => {

@@ -5,6 +5,7 @@ import {
   listenUds,
   openConnection,
   encodeFrame,
+  boxError,
   TransportError,
   MsgTypeError,
   type Connection,
@@ -148,8 +149,10 @@ describe('Connection', () => {
       const d = client.openDialog();
       const N = 10_000;
       writes = 0;
+      d.send({ type: 'Start', ns: 'test', func: 'stream', value: [] }); // only a Start opens a dialog
       for (let i = 0; i < N; i++) d.send({ type: 'Yield', value: i });
       const sd = await rx;
+      expect((await sd.receive()).type).toBe('Start');
       for (let i = 0; i < N; i++) {
         const m = await sd.receive();
         if (!(m.type === 'Yield' && m.value === i)) throw new Error(`message ${i} out of order: ${JSON.stringify(m)}`);
@@ -210,15 +213,48 @@ describe('Connection', () => {
     await pair(async (client, server) => {
       const rx = new Promise<Dialog>((resolve) => (server.onDialog = resolve));
       const d = client.openDialog();
+      d.send({ type: 'Start', ns: 'test', func: 'stream', value: [] });
       for (let i = 0; i < 1000; i++) d.send({ type: 'Yield', value: i });
       const sd = await rx;
       const got = new Promise((resolve) => (sd.onCancel = resolve));
       await d.send({ type: 'Cancel', canceller: client.localUid, reason: 'test' });
       expect(await got).toMatchObject({ type: 'Cancel', canceller: client.localUid, reason: 'test' });
-      expect(sd.pending).toBe(1000);
+      expect(sd.pending).toBe(1001); // the Start and the 1000 Yields
       d.close();
       sd.close();
     }, { server: {} });
+  });
+
+  test('only a Start opens a dialog: another record with a new cid is dropped and uses up no cid', async () => {
+    await pair(async (client, server) => {
+      const rx = new Promise<Dialog>((resolve) => (server.onDialog = resolve));
+      const d = client.openDialog();
+      await d.send({ type: 'Yield', value: 'stray' }); // no Start first
+      await d.send({ type: 'Start', ns: 'test', func: 'f', value: [] }); // the same cid, now opened properly
+      await d.send({ type: 'Yield', value: 'after' });
+      const sd = await rx;
+      expect(sd.cid).toBe(d.cid);
+      expect((await sd.receive()).type).toBe('Start');
+      expect(await sd.receive()).toMatchObject({ type: 'Yield', value: 'after' });
+      expect(server.stats.lateDropped).toBe(1);
+      d.close();
+      sd.close();
+    }, { server: {} });
+  });
+
+  test("a peer that refuses the handshake with an Error: its reason is what the other side reports", async () => {
+    const listener = await listenUds({ name: 'hs-refused' });
+    try {
+      const raw = await connectUds((listener.address as { path: string }).path);
+      const accepted = await listener.accept();
+      raw.attach({ frame: () => {}, closed: () => {} });
+      const refusal = new TransportError('handshake', "the 'msgpack' package is missing");
+      raw.write(encodeFrame({ type: 'Error', cid: null, error: boxError(refusal, ['py', 'u-1']) }));
+      await expect(openConnection(accepted, { name: 's' })).rejects.toThrow(/handshake refused by the peer: TransportError: the 'msgpack' package is missing/);
+      raw.destroy();
+    } finally {
+      await listener.close();
+    }
   });
 
   test('a late handshake and an invalid handshake fail with TransportError', async () => {

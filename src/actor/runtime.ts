@@ -4,7 +4,8 @@
 // namespace), hosts the registrar when it is the root, and cancels everything it
 // runs when asked to (`cancelActor`) or when its parent goes away.
 import { openNursery, type Nursery } from '../core/index.ts';
-import { connectUds, listenUds, openConnection, type Address, type Connection, type Transport, type Uid } from '../ipc/index.ts';
+import { connectUds, listenUds, openConnection, TransportError, type Address, type Connection, type Transport, type Uid } from '../ipc/index.ts';
+import { ignore } from '../core/ignore.ts';
 import { loadModule } from './modules.ts';
 import { Portal, RUNTIME_NS } from './portal.ts';
 import { Registrar, type RegistryEntry } from './registry.ts';
@@ -22,7 +23,18 @@ export interface ActorInit {
   runtimeVars?: Record<string, unknown>;
 }
 
-/** Connection options shared by every actor link: no heartbeat (a busy actor is not a dead one; exits and EOFs are seen at once). */
+/**
+ * How many accepted connections may be waiting for their handshake at once; one
+ * more is closed at once, so silent or slow clients cannot pile up file
+ * descriptors (each waits at most the handshake timeout, 10 s).
+ */
+export const MAX_PENDING_HANDSHAKES = 64;
+
+/**
+ * Connection options shared by every actor link: no heartbeat (a busy actor is not a
+ * dead one; exits and EOFs are seen at once). A peer on this host is watched through
+ * /proc instead: stopped for 5 s, or gone, and its calls fail (src/ipc/peer-liveness.ts).
+ */
 export const LINK_OPTIONS = { heartbeatMs: 0 } as const;
 
 let current: Actor | undefined;
@@ -100,6 +112,8 @@ export class Actor {
   #pending = new Map<string, (c: Connection) => void>();
   #peers = new Map<string, Promise<Connection>>();
   #onCancel: (() => void)[] = [];
+  /** accepted connections whose handshake is not done yet */
+  #handshaking = 0;
 
   constructor(init: ActorInit) {
     this.name = init.name;
@@ -156,7 +170,7 @@ export class Actor {
       );
     } finally {
       for (const c of this.#conns) c.close();
-      for (const p of this.#peers.values()) p.then((c) => c.close(), () => {});
+      for (const p of this.#peers.values()) p.then((c) => c.close(), ignore('a peer connection that never opened has nothing to close'));
       this.parentConn?.close();
       // accepted connections were closed (flushed) above; the socket file goes now,
       // and the server closes once the peers hang up: no need to wait for that
@@ -231,7 +245,7 @@ export class Actor {
     const key = addr.path;
     let p = this.#peers.get(key);
     if (p) {
-      const c = await p.catch(() => null);
+      const c = await p.catch(ignore('the earlier attempt to connect failed: try again'));
       if (c && !c.closed) return c;
     }
     p = (async () => {
@@ -272,11 +286,19 @@ export class Actor {
   }
 
   async #accept(t: Transport): Promise<void> {
+    if (this.#handshaking >= MAX_PENDING_HANDSHAKES) {
+      t.destroy(new TransportError('handshake', `refused: ${MAX_PENDING_HANDSHAKES} connections are already waiting for their handshake`));
+      return;
+    }
+    this.#handshaking++;
     let conn: Connection;
     try {
       conn = await openConnection(t, { name: this.name, uuid: this.uuid, ...LINK_OPTIONS });
-    } catch {
+    } catch (err) {
+      ignore('a peer that did not complete its handshake: that connection ends, nothing else')(err);
       return;
+    } finally {
+      this.#handshaking--;
     }
     const claim = this.#pending.get(conn.peer.uuid);
     if (claim) {
@@ -295,8 +317,8 @@ export class Actor {
         const d = await conn.acceptDialog();
         n.startSoon(() => serveDialog(this, conn, d));
       }
-    } catch {
-      // the connection ended, or the actor is being cancelled
+    } catch (err) {
+      ignore('the connection ended, or the actor is being cancelled: what follows handles both')(err);
     } finally {
       this.#conns.delete(conn);
       if (conn.closed) {

@@ -1,12 +1,19 @@
-// A Connection: one per peer, over any Transport. It does the Aid handshake, routes
-// frames to dialogs by `cid`, answers and watches heartbeats, and turns every fault
-// (malformed frame, dropped peer, silent peer) into a TransportError that reaches
-// every waiting dialog at once.
-import { suspend } from '../core/index.ts';
+// A Connection: one per peer, over any Transport. It routes frames to dialogs by
+// `cid` and turns every fault (malformed frame, dropped peer, dead or silent peer)
+// into a TransportError that reaches every waiting dialog at once. The handshake's
+// rules (handshake.ts), the heartbeat (heartbeat.ts) and the watch on a peer of this
+// host (peer-liveness.ts) live in modules of their own; what arrives for nobody in
+// particular (the dialogs the peer opens, a SpawnSpec) waits in an Inbox.
+import { Event, suspend } from '../core/index.ts';
+import { ignore, ignoring } from '../core/ignore.ts';
 import { boxError, decodeRecord, encodeFrame, type PendingPayload } from './codec.ts';
 import { Dialog, type DialogHost } from './dialog.ts';
 import { TransportError } from './errors.ts';
+import { checkPeerAid, HANDSHAKE_TIMEOUT_MS } from './handshake.ts';
+import { DEFAULT_HEARTBEAT_MS, startHeartbeat } from './heartbeat.ts';
+import { Inbox } from './inbox.ts';
 import { PROTOCOL_VERSION, type Aid, type Msg, type SpawnSpec, type Uid } from './messages.ts';
+import { watchPeer, type LivenessOptions } from './peer-liveness.ts';
 import type { Transport, TransportSink } from './transport.ts';
 
 const MAX_CID = 0xffff_ffff;
@@ -22,10 +29,18 @@ export interface ConnectionOptions {
   /** fail if the peer's `Aid` has not arrived within this many ms (default 10 000) */
   handshakeTimeoutMs?: number;
   /**
-   * Send a `Ping` every this many ms; 0 turns the heartbeat off. Default: 5000 on
-   * sockets and pipes, off on MessagePorts (`Transport.heartbeatByDefault`).
+   * Send a `Ping` every this many ms; 0 turns the heartbeat off. Default: off when
+   * the peer is watched through /proc (a peer on this host over a Unix socket or a
+   * pipe: see `liveness`), else 5000 on sockets and pipes and off on MessagePorts
+   * (`Transport.heartbeatByDefault`).
    */
   heartbeatMs?: number;
+  /**
+   * How a peer on this host (a Unix socket or a pipe, a pid not ours) is watched
+   * through /proc: a peer stopped for `frozenMs` (5 s) or gone is dead, and every
+   * waiting call fails. `false` turns the watch off.
+   */
+  liveness?: LivenessOptions | false;
   /** fail the connection after this long without any frame from the peer (default 3 x heartbeatMs) */
   heartbeatTimeoutMs?: number;
   /** called (by the reader, synchronously) with each dialog the peer opens */
@@ -55,7 +70,7 @@ export interface ConnectionStats {
  */
 export async function openConnection(transport: Transport, opts: ConnectionOptions): Promise<Connection> {
   const conn = new Connection(transport, opts);
-  await conn._handshake(opts.handshakeTimeoutMs ?? 10_000);
+  await conn._handshake(opts.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS);
   return conn;
 }
 
@@ -78,14 +93,14 @@ export class Connection implements DialogHost {
   #handshake: { resolve: () => void; reject: (e: Error) => void } | null = null;
   #handshakeDone: Promise<void>;
   #opts: ConnectionOptions;
-  #heartbeat: ReturnType<typeof setInterval> | null = null;
-  #pingSeq = 0;
-  #rxSeen = 0;
-  #silentMs = 0;
-  #spawnSpecs: SpawnSpec[] = [];
-  #closeWaiters: (() => void)[] = [];
-  #specWaiters: (() => void)[] = [];
-  #incoming: Dialog[] = [];
+  /** stop the heartbeat, or the /proc watch of the peer */
+  #stopWatching: (() => void) | null = null;
+  /** SpawnSpecs the peer sent, until `receiveSpawnSpec()` takes them */
+  #spawnSpecs = new Inbox<SpawnSpec>();
+  /** dialogs the peer opened while no `onDialog` handler was set, until `acceptDialog()` takes them */
+  #incoming = new Inbox<Dialog>();
+  /** set when the connection ends */
+  #ended = new Event();
 
   /** @internal use {@link openConnection} */
   constructor(transport: Transport, opts: ConnectionOptions) {
@@ -102,7 +117,7 @@ export class Connection implements DialogHost {
       version: PROTOCOL_VERSION,
     };
     this.#handshakeDone = new Promise<void>((resolve, reject) => (this.#handshake = { resolve, reject }));
-    this.#handshakeDone.catch(() => {});
+    this.#handshakeDone.catch(ignore('a failed handshake is thrown by _handshake() to whoever opened the connection'));
     const sink: TransportSink = { frame: (b) => this.#onFrame(b), closed: (e) => this.#onTransportClosed(e) };
     transport.attach(sink);
   }
@@ -116,7 +131,7 @@ export class Connection implements DialogHost {
   }
   set onDialog(h: ((dialog: Dialog) => void) | null) {
     this.#onDialog = h;
-    if (h) for (const d of this.#incoming.splice(0)) h(d);
+    if (h) for (const d of this.#incoming.drain()) h(d);
   }
 
   /** `[name, uuid]` of this side. */
@@ -183,13 +198,8 @@ export class Connection implements DialogHost {
    * Wait for the next dialog the peer opens (when no `onDialog` handler is set).
    * A checkpoint; throws `TransportError` when the connection ends.
    */
-  async acceptDialog(): Promise<Dialog> {
-    for (;;) {
-      const d = this.#incoming.shift();
-      if (d) return d;
-      if (this.#closed) throw this.#closedError();
-      await this.#wait(this.#specWaiters);
-    }
+  acceptDialog(): Promise<Dialog> {
+    return this.#incoming.take();
   }
 
   /** Send the `SpawnSpec` record (parent to a new child, right after the handshake). */
@@ -198,18 +208,13 @@ export class Connection implements DialogHost {
   }
 
   /** Wait for the peer's `SpawnSpec`. A checkpoint; throws `TransportError` when the connection ends. */
-  async receiveSpawnSpec(): Promise<SpawnSpec> {
-    for (;;) {
-      const s = this.#spawnSpecs.shift();
-      if (s) return s;
-      if (this.#closed) throw this.#closedError();
-      await this.#wait(this.#specWaiters);
-    }
+  receiveSpawnSpec(): Promise<SpawnSpec> {
+    return this.#spawnSpecs.take();
   }
 
   /** Wait until the connection ends; returns its error (`null` after a clean local close). A checkpoint. */
   async waitClosed(): Promise<TransportError | null> {
-    while (!this.#closed) await this.#wait(this.#closeWaiters);
+    await this.#ended.wait();
     return this.#error;
   }
 
@@ -268,11 +273,7 @@ export class Connection implements DialogHost {
     }
     switch (m.type) {
       case 'Ping':
-        try {
-          this._write(encodeFrame({ type: 'Pong', seq: m.seq }));
-        } catch {
-          // closing
-        }
+        ignoring('the connection is closing; the peer sees that', () => this._write(encodeFrame({ type: 'Pong', seq: m.seq })));
         return;
       case 'Pong':
         return;
@@ -281,7 +282,6 @@ export class Connection implements DialogHost {
         return;
       case 'SpawnSpec':
         this.#spawnSpecs.push(m);
-        this.#wakeAll(this.#specWaiters);
         return;
       case 'Error':
         if (m.cid === null) {
@@ -296,79 +296,65 @@ export class Connection implements DialogHost {
       d._deliver(m);
       return;
     }
-    if (cid % 2 !== this.#peerParity || cid <= this.#maxPeerCid) {
+    // only a `Start` of the peer's parity, above every cid it used, opens a dialog;
+    // anything else is late (after a cancel) and dropped, and uses up no cid
+    if (m.type !== 'Start' || cid % 2 !== this.#peerParity || cid <= this.#maxPeerCid) {
       this.stats.lateDropped++;
       return;
     }
-    // the peer opens a new dialog
     this.#maxPeerCid = cid;
     const nd = new Dialog(this, cid, false);
     this.#dialogs.set(cid, nd);
     nd._deliver(m);
     if (this.#onDialog) this.#onDialog(nd);
-    else {
-      this.#incoming.push(nd);
-      this.#wakeAll(this.#specWaiters);
-    }
+    else this.#incoming.push(nd);
   }
 
   #onHandshake(m: Msg | PendingPayload): void {
     const hs = this.#handshake!;
-    if (m.type !== 'Aid') {
-      this.#protocolError(new TransportError('handshake', `handshake failed: the first frame was '${m.type}', not 'Aid'`));
+    let settled;
+    try {
+      settled = checkPeerAid(this.local, m);
+    } catch (e) {
+      this.#protocolError(e as TransportError);
       return;
     }
-    if (m.version !== PROTOCOL_VERSION) {
-      this.#protocolError(new TransportError('handshake', `handshake failed: peer speaks protocol version ${m.version}, this side ${PROTOCOL_VERSION}`));
-      return;
-    }
-    const order = Buffer.compare(Buffer.from(this.local.uuid), Buffer.from(m.uuid));
-    if (order === 0) {
-      this.#protocolError(new TransportError('handshake', `handshake failed: the peer has this side's own uuid ${m.uuid}`));
-      return;
-    }
-    // the side with the smaller uuid opens odd cids, the other even ones
-    this.#nextCid = order < 0 ? 1 : 2;
-    this.#peerParity = order < 0 ? 0 : 1;
-    this.peer = m;
+    this.#nextCid = settled.firstCid;
+    this.#peerParity = settled.peerParity;
+    this.peer = settled.peer;
     this.#handshake = null;
-    this.#startHeartbeat();
+    this.#stopWatching = this.#watchPeer();
     hs.resolve();
   }
 
-  #startHeartbeat(): void {
-    const every = this.#opts.heartbeatMs ?? (this.transport.heartbeatByDefault ? 5000 : 0);
-    if (!(every > 0)) return;
-    const timeout = this.#opts.heartbeatTimeoutMs ?? every * 3;
-    this.#rxSeen = this.stats.framesIn;
-    this.#heartbeat = setInterval(() => {
-      if (this.stats.framesIn !== this.#rxSeen) {
-        this.#rxSeen = this.stats.framesIn;
-        this.#silentMs = 0;
-      } else {
-        this.#silentMs += every;
-        if (this.#silentMs >= timeout) {
-          this.#fail(new TransportError('heartbeat', `peer ${this.peer.name} (${this.transport.description}) silent for ${this.#silentMs} ms: heartbeat timeout`));
-          return;
-        }
-      }
-      try {
-        this._write(encodeFrame({ type: 'Ping', seq: (this.#pingSeq = (this.#pingSeq + 1) >>> 0) }));
-      } catch {
-        // closed meanwhile
-      }
-    }, every);
-    this.#heartbeat.unref();
+  /**
+   * Watch the peer: through /proc when it is a process on this host (a Unix socket
+   * or a pipe), else by heartbeat when one is on. Returns what stops the watching.
+   */
+  #watchPeer(): (() => void) | null {
+    const stops: (() => void)[] = [];
+    const local = this.transport.kind === 'uds' || this.transport.kind === 'pipe';
+    if (local && this.#opts.liveness !== false) {
+      const dead = (reason: string): void => this.#fail(new TransportError('dropped', `peer '${this.peer.name}' is dead: ${reason}`));
+      const stop = watchPeer({ pid: this.peer.pid, busy: () => this.#dialogs.size > 0, dead }, this.#opts.liveness || {});
+      if (stop) stops.push(stop);
+    }
+    // a peer watched through /proc needs no heartbeat unless one is asked for
+    const every = this.#opts.heartbeatMs ?? (stops.length === 0 && this.transport.heartbeatByDefault ? DEFAULT_HEARTBEAT_MS : 0);
+    if (every > 0) {
+      const silent = (ms: number): void =>
+        this.#fail(new TransportError('heartbeat', `peer ${this.peer.name} (${this.transport.description}) silent for ${ms} ms: heartbeat timeout`));
+      stops.push(startHeartbeat({ framesIn: () => this.stats.framesIn, write: (frame) => this._write(frame), silent }, every, this.#opts.heartbeatTimeoutMs ?? every * 3));
+    }
+    return stops.length === 0 ? null : () => stops.forEach((stop) => stop());
   }
 
   /** A bad frame: tell the peer why (best effort), close, and fail every dialog. */
   #protocolError(err: TransportError): void {
     if (this.#closed) return;
-    try {
-      this._write(encodeFrame({ type: 'Error', cid: null, error: boxError(err, this.localUid) }));
-    } catch {
-      // the transport is gone
-    }
+    ignoring('the transport is gone: the peer sees the close', () =>
+      this._write(encodeFrame({ type: 'Error', cid: null, error: boxError(err, this.localUid) })),
+    );
     this.#end(err, err);
     this.transport.close();
   }
@@ -387,14 +373,16 @@ export class Connection implements DialogHost {
   #end(error: TransportError | null, dialogError: TransportError): void {
     this.#closed = true;
     this.#error = error;
-    if (this.#heartbeat) clearInterval(this.#heartbeat);
+    this.#stopWatching?.();
     if (this.#handshake) {
       this.#handshake.reject(dialogError);
       this.#handshake = null;
     }
     for (const d of this.#dialogs.values()) d._fail(dialogError);
-    this.#wakeAll(this.#closeWaiters);
-    this.#wakeAll(this.#specWaiters);
+    const closedError = () => this.#closedError();
+    this.#incoming.end(closedError);
+    this.#spawnSpecs.end(closedError);
+    this.#ended.set();
     this.#opts.onClose?.(error);
   }
 
@@ -404,20 +392,5 @@ export class Connection implements DialogHost {
 
   #peerName(): string {
     return this.peer ? `${this.peer.name} (${this.transport.description})` : this.transport.description;
-  }
-
-  #wait(list: (() => void)[]): Promise<void> {
-    return suspend<void>((resolve) => {
-      list.push(resolve);
-      return () => {
-        const i = list.indexOf(resolve);
-        if (i >= 0) list.splice(i, 1);
-      };
-    });
-  }
-
-  #wakeAll(list: (() => void)[]): void {
-    const ws = list.splice(0);
-    for (const w of ws) w();
   }
 }

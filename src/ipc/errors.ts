@@ -1,5 +1,5 @@
 // Errors raised by the IPC layer: TransportError for anything wrong with a
-// connection (dropped, malformed frame, failed handshake, silent peer) and
+// connection (dropped, malformed frame, failed handshake, silent or stalled peer) and
 // MsgTypeError for a dialog whose payload or message sequence is wrong.
 
 /** What went wrong on a connection, for code that wants to branch on it. */
@@ -10,6 +10,7 @@ export type TransportErrorCode =
   | 'oversized' // a frame larger than the cap
   | 'handshake' // the handshake was late, invalid or incompatible
   | 'heartbeat' // the peer stayed silent past the heartbeat timeout
+  | 'timeout' // a frame was not complete within its deadline after its first byte (slowloris)
   | 'io' // an operating-system error on the socket / pipe / port
   | 'credit'; // the peer sent past the credit window it was granted
 

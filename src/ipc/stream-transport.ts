@@ -14,6 +14,15 @@ const CONCAT_BYTES = 64 * 1024;
 /** Frames at least this large are written as they are (never copied). */
 const BIG_FRAME = 16 * 1024;
 
+/** How long a frame may take to arrive once its first byte did (ms; docs/ipc.md, Liveness and limits). */
+export const FRAME_DEADLINE_MS = 10_000;
+/**
+ * A deadline check that runs this much later than planned means this process's
+ * loop was held up, and the rest of the frame may be waiting unread in the socket:
+ * the frame gets a new period instead of the blame.
+ */
+const HELD_UP_MS = 1000;
+
 const DROPPED_CODES = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE', 'ERR_STREAM_DESTROYED']);
 
 /** A transport over a duplex stream, or a readable and a writable stream. */
@@ -33,6 +42,12 @@ export class StreamTransport implements Transport {
   #drainWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
   #onEnd: (() => void) | null;
   #same: boolean;
+  #frameDeadlineMs: number;
+  /** frames completed so far (a new one may have begun since the last chunk) */
+  #framesIn = 0;
+  /** when the first byte of the frame now being read came (0: between frames) */
+  #partialSince = 0;
+  #frameTimer: ReturnType<typeof setTimeout> | null = null;
 
   /**
    * @param kind what it is, for errors and `description`
@@ -51,7 +66,11 @@ export class StreamTransport implements Transport {
     this.#out = streams.writable;
     this.#same = (streams.readable as unknown) === streams.writable;
     this.#onEnd = opts.onEnd ?? null;
-    this.#decoder = new FrameDecoder(opts.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES, (body) => this.#sink?.frame(body));
+    this.#frameDeadlineMs = opts.frameDeadlineMs ?? FRAME_DEADLINE_MS;
+    this.#decoder = new FrameDecoder(opts.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES, (body) => {
+      this.#framesIn++;
+      this.#sink?.frame(body);
+    });
     const onError = (err: NodeJS.ErrnoException) => this.#fail(ioError(this.description, err));
     this.#in.on('error', onError);
     if (!this.#same) this.#out.on('error', onError);
@@ -77,17 +96,40 @@ export class StreamTransport implements Transport {
     }
     this.#in.on('data', (chunk: Buffer) => {
       if (this.#closed) return;
+      const before = this.#framesIn;
       try {
         this.#decoder.push(chunk);
       } catch (e) {
         this.#fail(e as TransportError);
+        return;
       }
+      if (!this.#decoder.partial) this.#partialSince = 0;
+      else if (this.#partialSince === 0 || this.#framesIn !== before) this.#frameBegan();
     });
     this.#in.on('end', () => {
       if (this.#decoder.partial) this.#fail(new TransportError('dropped', `${this.description}: stream ended in the middle of a frame`));
       else this.#finish(null);
     });
   }
+
+  /** A frame began and is not complete yet: it has `frameDeadlineMs` (one timer, re-armed lazily). */
+  #frameBegan(): void {
+    this.#partialSince = performance.now();
+    this.#frameTimer ??= setTimeout(this.#checkFrame, this.#frameDeadlineMs).unref();
+  }
+
+  #checkFrame = (planned = this.#partialSince + this.#frameDeadlineMs): void => {
+    this.#frameTimer = null;
+    if (this.#closed || this.#partialSince === 0) return;
+    const now = performance.now();
+    if (now - planned > HELD_UP_MS) this.#partialSince = now; // our loop was held up, not the peer
+    const due = this.#partialSince + this.#frameDeadlineMs;
+    if (now < due) {
+      this.#frameTimer = setTimeout(() => this.#checkFrame(due), due - now).unref();
+      return;
+    }
+    this.#fail(new TransportError('timeout', `${this.description}: a frame was not complete ${this.#frameDeadlineMs / 1000} s after its first byte`));
+  };
 
   write(frame: Uint8Array): void {
     if (this.#closed || this.#ending) throw new TransportError('closed', `${this.description}: transport is closed`);
@@ -170,6 +212,7 @@ export class StreamTransport implements Transport {
   #finish(error: TransportError | null): void {
     if (this.#closed) return;
     this.#closed = true;
+    if (this.#frameTimer) clearTimeout(this.#frameTimer);
     if (!error && !this.#same) {
       // a pipe pair: end ours and let go of theirs, so no handle keeps the process up
       this.#out.end();

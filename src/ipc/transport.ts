@@ -19,6 +19,12 @@ export interface TransportSink {
 export interface TransportOptions {
   /** refuse frames whose body is larger than this (default 64 MiB) */
   maxFrameBytes?: number;
+  /**
+   * A frame must be complete this long after its first byte arrived, or the
+   * transport fails with code `'timeout'` (default 10 000 ms; a slowloris peer
+   * cannot hold a connection by dribbling bytes). Byte streams only.
+   */
+  frameDeadlineMs?: number;
 }
 
 /** A bidirectional frame pipe to one peer. */

@@ -57,7 +57,11 @@ export const forkBackend: SpawnBackend = {
         if (child.exitCode !== null || child.signalCode !== null) return;
         // a SIGKILL takes the subtree too: a child that never got to pass it on leaves no orphans
         if (signal === 'SIGKILL') killTree(child.pid!);
-        else child.kill(signal);
+        else {
+          child.kill(signal);
+          // a stopped child takes a SIGTERM only once it runs again: let it handle it
+          child.kill('SIGCONT');
+        }
       },
     };
   },
