@@ -54,6 +54,8 @@ ORPHAN_GRACE_S = 0.9
 BACKSTOP_S = 1.0
 #: Exit code of an actor whose parent went away.
 ORPHAN_EXIT_CODE = 1
+#: The GIL switch interval once orphaned (seconds; Python's default is 0.005).
+ORPHAN_SWITCH_INTERVAL_S = 0.0001
 _PR_SET_PDEATHSIG = 1
 
 
@@ -102,6 +104,10 @@ class Lifeline:
             self.reason = reason
             loop, on_gone = self._loop, self._on_gone
         faulthandler.dump_traceback_later(self.grace_s + BACKSTOP_S, exit=True)
+        # A loop spinning in Python code hands the GIL over only every switch interval
+        # (5 ms): listing the subtree (a /proc read per process, each releasing the GIL)
+        # would take that long per read. The main thread's throughput no longer matters.
+        sys.setswitchinterval(ORPHAN_SWITCH_INTERVAL_S)
         self._gone.set()
         if loop is not None and on_gone is not None:
             with ignoring("the loop has already closed: the process is on its way out", RuntimeError):
