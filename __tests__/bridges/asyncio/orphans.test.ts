@@ -84,7 +84,6 @@ test.each([
     t = await startTree(mode);
     await t.lines.next((l) => l === '[orphan] blocking the loop');
     const took = await killParent(t);
-    console.log(`took ${took} ms`);
     expect(took).toBeLessThan(BOUND_MS);
     expect([t.py, t.sleeper, t.parent.pid!].filter((p) => !exited(p))).toEqual([]);
   } finally {
@@ -97,7 +96,6 @@ test('a free Python actor runs its finally, and its subprocess is killed, when i
   try {
     t = await startTree('free', join(tmp, 'free-mark'));
     const took = await killParent(t);
-    console.log(`took ${took} ms`);
     expect(took).toBeLessThan(BOUND_MS);
     expect(readFileSync(join(tmp, 'free-mark'), 'utf8')).toBe('finally ran');
     expect([t.py, t.sleeper].filter((p) => !exited(p))).toEqual([]);
@@ -113,7 +111,6 @@ test('a SIGSTOPped Python actor is woken and gone when its parent is SIGKILLed',
     process.kill(t.py, 'SIGSTOP');
     while (state(t.py) !== 'T') await new Promise((r) => setTimeout(r, 5));
     const took = await killParent(t);
-    console.log(`took ${took} ms`);
     expect(took).toBeLessThan(BOUND_MS);
     // woken by SIGCONT (its parent-death signal), it even ran its finally
     expect(existsSync(join(tmp, 'stopped-mark'))).toBe(true);
@@ -130,7 +127,6 @@ test('a Python actor already stopping after a cancel it swallows is gone when it
     // the actor got furrow:runtime:cancel and its task group now waits for the stubborn task
     await t.lines.next((l) => l === '[orphan] swallowed a cancel');
     const took = await killParent(t);
-    console.log(`took ${took} ms`);
     expect(took).toBeLessThan(BOUND_MS);
     expect([t.py, t.sleeper].filter((p) => !exited(p))).toEqual([]);
   } finally {
