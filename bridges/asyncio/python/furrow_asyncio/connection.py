@@ -145,8 +145,10 @@ class Connection:
         except asyncio.TimeoutError:
             self._fail(TransportError("handshake", f"handshake timed out: no Aid within {timeout} s"))
             raise self.error from None  # type: ignore[misc]
+        if self.closed:
+            return  # the peer left right after its Aid: the caller sees a closed connection
         self.peer_pid = verified_peer_pid(self.peer["pid"], rtransport)
-        if self.peer_pid is not None and not self.closed:
+        if self.peer_pid is not None:
             self._liveness = liveness or loop_watch()
             self._liveness.watch(self, self.peer_pid)
 
