@@ -4,7 +4,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { openActorNursery, type Portal } from 'furrow';
 import { expectAllGone, pyActor } from './helpers.ts';
-import { RawPeer, frame } from './raw-peer.ts';
+import { RawPeer, aid, frame } from './raw-peer.ts';
 
 /** The actor's resident memory (KiB), from /proc/<pid>/status. */
 function rssKiB(pid: number): number {
@@ -13,28 +13,32 @@ function rssKiB(pid: number): number {
 
 const openFds = (pid: number): number => readdirSync(`/proc/${pid}/fd`).length;
 
-/** One connect/close cycle: `i % 4` picks a good handshake or one of three failed ones. */
-async function cycle(path: string, i: number): Promise<void> {
-  const peer = await RawPeer.connect(path);
-  switch (i % 4) {
-    case 0:
-    case 1:
-      await peer.handshake(); // a peer that handshakes, then leaves
-      return peer.close();
-    case 2:
-      peer.send({ type: 'Stop', cid: 1 }); // not an Aid: the actor refuses the handshake and closes
-      return peer.ended;
-    default:
-      return peer.close(); // connects and leaves without a word
-  }
-}
+/** How a connect/close cycle goes. */
+const CYCLES = {
+  /** a peer that handshakes, then leaves */
+  good: async (peer: RawPeer) => {
+    await peer.handshake();
+    await peer.close();
+  },
+  /**
+   * handshakes that fail: a first frame that is not an Aid (the actor refuses and
+   * closes), garbage, not a word, or an Aid followed at once by a bad frame
+   */
+  failed: async (peer: RawPeer, i: number) => {
+    if (i % 4 === 0) peer.send({ type: 'Stop', cid: 1 });
+    else if (i % 4 === 1) peer.write(Buffer.from([0, 0, 0, 0, 1, 2, 3]));
+    else if (i % 4 === 2) peer.write(Buffer.concat([frame(aid()), Buffer.from([0, 0, 0, 1, 0xc1])]));
+    else return peer.close();
+    await peer.ended;
+  },
+};
 
-/** `n` cycles, `concurrency` at a time. */
-async function churn(path: string, n: number, concurrency = 8): Promise<void> {
+/** `n` connect/close cycles of one kind, `concurrency` at a time. */
+async function churn(path: string, kind: keyof typeof CYCLES, n: number, concurrency = 8): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
-      while (next < n) await cycle(path, next++);
+      while (next < n) await CYCLES[kind](await RawPeer.connect(path), next++);
     }),
   );
 }
@@ -45,14 +49,17 @@ test('memory stays flat over thousands of connect/close cycles, failed handshake
     const p: Portal = await an.startActor('churned', pyActor());
     pids.push(p.pid);
     const path = (p.addr as { path: string }).path;
-    await churn(path, 1000); // warm-up: pools and free lists reach their working size
-    const fds0 = openFds(p.pid);
-    const rss0 = rssKiB(p.pid);
-    await churn(path, 6000);
-    // each closed connection was forgotten; before the fix each kept ~3.9 KB (6000: ~23 MB)
-    const grewKiB = rssKiB(p.pid) - rss0;
-    expect(grewKiB).toBeLessThan(1024);
-    expect(openFds(p.pid)).toBeLessThanOrEqual(fds0);
+    for (const kind of ['good', 'failed'] as const) {
+      await churn(path, kind, 1000); // warm-up: pools and free lists reach their working size
+      const fds0 = openFds(p.pid);
+      const rss0 = rssKiB(p.pid);
+      await churn(path, kind, 4000);
+      // each connection was forgotten once closed; before the fix each good one kept ~3.9 KB (4000: ~15 MB)
+      const grewKiB = rssKiB(p.pid) - rss0;
+      console.log(`${kind}: rss ${rss0} -> ${rssKiB(p.pid)} KiB, fds ${fds0} -> ${openFds(p.pid)}`);
+      expect([kind, grewKiB < 1024]).toEqual([kind, true]);
+      expect(openFds(p.pid)).toBeLessThanOrEqual(fds0);
+    }
     expect(await p.run('fx_basic:echo', 'still serving')).toBe('still serving');
   });
   expectAllGone(pids);
