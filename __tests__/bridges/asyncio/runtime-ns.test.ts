@@ -35,7 +35,7 @@ test('furrow:runtime and an enabled module answer only their own entries to raw 
       expect(unpack(ready.pld as Buffer)).toMatchObject({ pid: p.pid, runtime: 'python' });
       const answers: Record<string, unknown>[] = [];
       for (const func of PROBES) answers.push(await call('furrow:runtime', func));
-      for (const func of [...PROBES, '__builtins__', '__loader__', '_events', 'asyncio', 'current_actor', 'os']) answers.push(await call('fx_basic', func));
+      for (const func of [...PROBES, '__builtins__', '__loader__', '_events', '_private_helper', 'asyncio', 'current_actor', 'os']) answers.push(await call('fx_basic', func));
       for (const a of answers) {
         expect(a.type).toBe('Error');
         expect((a.error as { boxedType: string }).boxedType).toBe('ModuleNotEnabledError');
