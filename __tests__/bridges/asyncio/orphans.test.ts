@@ -16,7 +16,7 @@ const PARENT = fileURLToPath(new URL('./fixtures/orphan-parent.ts', import.meta.
 /** The documented bound is 1.1 s (poll 0.1 s + grace 0.9 s + the subtree kill); 2 s leaves room for a loaded machine. */
 const BOUND_MS = 2000;
 
-type Tree = { parent: ChildProcess; py: number; sleeper: number; lines: Lines };
+type Tree = { parent: ChildProcess; py: number; sleeper: number; path: string; lines: Lines };
 
 /** The stdout lines of a process, kept, so that each wait sees the ones that came before it. */
 class Lines {
@@ -50,19 +50,25 @@ async function startTree(mode: string, mark = join(tmp, mode)): Promise<Tree> {
   const parent = spawn(process.execPath, ['--conditions=furrow-source', '--no-warnings', PARENT, mark, mode], { stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = new Lines(createInterface({ input: parent.stdout! }));
   const first = await lines.next((l) => l.startsWith('{'));
-  const { pid, sleeper } = JSON.parse(first) as { pid: number; sleeper: number };
-  return { parent, py: pid, sleeper, lines };
+  const { pid, sleeper, path } = JSON.parse(first) as { pid: number; sleeper: number; path: string };
+  return { parent, py: pid, sleeper, path, lines };
 }
 
-/** SIGKILL the parent; return how long until the Python actor and its sleeper had both exited. */
+/**
+ * SIGKILL the parent; return how long until the Python actor and its sleeper had both
+ * exited (the actor's socket file must be gone by then too).
+ */
 async function killParent(t: Tree): Promise<number> {
+  expect(existsSync(t.path)).toBe(true);
   const parentExit = once(t.parent, 'exit');
   t.parent.kill('SIGKILL');
   await parentExit;
   const t0 = Date.now();
   await waitExited(t.py, 10_000);
   await waitExited(t.sleeper, 10_000);
-  return Date.now() - t0;
+  const took = Date.now() - t0;
+  expect(existsSync(t.path)).toBe(false);
+  return took;
 }
 
 function state(pid: number): string {
