@@ -174,7 +174,8 @@ class PeerWatchTest(unittest.IsolatedAsyncioTestCase):
         await asyncio.sleep(2 * INTERVAL)
         os.kill(proc.pid, signal.SIGSTOP)
         wait_state(proc.pid, "T")
-        time.sleep(peer_watch.LATE_S + INTERVAL + 0.3)  # this loop is held up far past the threshold
+        await asyncio.sleep(2 * INTERVAL)  # the watch has seen it stopped
+        time.sleep(peer_watch.LATE_S + INTERVAL + 0.3)  # then this loop is held up far past the threshold
         resumed = time.monotonic()
         took = await self.expect_dead(conn, call, "has been stopped") - resumed
         # not at the first look after the hold-up: it had to be seen stopped for the threshold again
