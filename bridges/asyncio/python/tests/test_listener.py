@@ -68,14 +68,17 @@ class ListenerBoundsTest(unittest.IsolatedAsyncioTestCase):
         conn = await accepted.get()
         conn.frame_timeout = 0.3
         ping = encode_frame({"type": "Ping", "seq": 1})
-        for _ in range(4):  # each frame completes within the timeout, the link lives on
-            w.write(ping[:6])
+        # every 0.2 s the end of one frame and the start of the next, in one write: each
+        # frame completes 0.2 s after its first byte, while a frame is always partial
+        w.write(ping[:6])
+        for _ in range(4):
             await asyncio.sleep(0.2)
-            w.write(ping[6:])
-            await asyncio.sleep(0.2)
+            w.write(ping[6:] + ping[:6])
+        await asyncio.sleep(0.2)
+        w.write(ping[6:])
         await asyncio.sleep(0.5)  # idle, no partial frame
-        self.assertFalse(conn.closed)
-        self.assertEqual(conn.stats["pings"], 4)
+        self.assertFalse(conn.closed, conn.error)
+        self.assertEqual(conn.stats["pings"], 5)
 
     async def test_frame_deadline_forgives_this_loops_own_hold_up(self) -> None:
         accepted = await self.serve()
@@ -83,13 +86,15 @@ class ListenerBoundsTest(unittest.IsolatedAsyncioTestCase):
         w.write(encode_frame(AID))
         conn = await accepted.get()
         conn.frame_timeout = 0.3
-        ping = encode_frame({"type": "Ping", "seq": 1})
+        # a big frame (more than one read): after the hold-up below, its first check comes
+        # when only one more read of it has been taken from the socket
+        ping = encode_frame({"type": "Ping", "seq": 1, "pad": b"x" * (4 * connection.READ_BYTES)})
         w.write(ping[:6])
         await asyncio.sleep(0.1)
         w.write(ping[6:])  # the rest is sent in time ...
-        await w.drain()
         asyncio.get_running_loop().slow_callback_duration = 10
         time.sleep(0.3 + connection.FRAME_CHECK_LATE_S + 0.2)  # ... but this loop does not read it in time
+        await asyncio.wait_for(w.drain(), 5)
         await asyncio.sleep(0.2)
         self.assertFalse(conn.closed, conn.error)
         self.assertEqual(conn.stats["pings"], 1)
