@@ -55,8 +55,13 @@ class _TaskSet:
         return self
 
     async def __aexit__(self, *exc: Any) -> None:
+        """Wait for every task; then raise the first error a task raised (as TaskGroup would, ungrouped)."""
+        errors: list[BaseException] = []
         while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+            results = await asyncio.gather(*list(self._tasks), return_exceptions=True)
+            errors += [r for r in results if isinstance(r, Exception)]
+        if errors and exc[0] is None:
+            raise errors[0]
 
     def create_task(self, coro: Coroutine[Any, Any, Any], *, name: Optional[str] = None) -> asyncio.Task[Any]:
         t = asyncio.get_running_loop().create_task(coro, name=name)
