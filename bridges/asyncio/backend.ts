@@ -160,7 +160,8 @@ export const pythonBackend: SpawnBackend = {
     checkInterpreter(python, env);
     env.PYTHONPATH = [PYTHON_PACKAGE_DIR, env.PYTHONPATH].filter(Boolean).join(':');
     env.PYTHONUNBUFFERED ??= '1';
-    const boot = JSON.stringify({ name: req.name, uuid: req.uuid });
+    // ppid: the child checks it is still this process's child from its first instant (bridges/asyncio/python/furrow_asyncio/lifeline.py)
+    const boot = JSON.stringify({ name: req.name, uuid: req.uuid, ppid: process.pid });
     const ac = new AbortController();
     const proc = $({
       cwd: opts.cwd,

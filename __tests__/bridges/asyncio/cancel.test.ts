@@ -1,13 +1,10 @@
 // Cancellation and failure both ways, one test per row of the table.
-import { mkdtempSync, existsSync, readFileSync } from 'node:fs';
+// The parent dying is in orphans.test.ts.
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
-import { ActorKilledError, ContextCancelled, TransportError, moveOnAfter, openActorNursery, sleepForever, withCancelScope } from 'furrow';
-import { alive, expectAllGone, exited, pyActor, waitExited } from './helpers.ts';
+import { ActorKilledError, ContextCancelled, TransportError, openActorNursery, sleepForever, withCancelScope } from 'furrow';
+import { alive, expectAllGone, pyActor, waitExited } from './helpers.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'furrow-asyncio-'));
 
@@ -155,24 +152,6 @@ test('portal.kill() of a Python actor takes the processes its code started too',
   } finally {
     for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
   }
-});
-
-test('the Node parent dies by SIGKILL: the Python child cancels its tasks and exits within a second', async () => {
-  const mark = join(tmp, 'orphan');
-  const script = fileURLToPath(new URL('./fixtures/orphan-parent.ts', import.meta.url));
-  const parent = spawn(process.execPath, ['--conditions=furrow-source', '--no-warnings', script, mark], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const lines = createInterface({ input: parent.stdout! });
-  const [line] = (await once(lines, 'line')) as [string];
-  const pyPid = Number(JSON.parse(line).pid);
-  expect(alive(pyPid)).toBe(true);
-  const parentExit = once(parent, 'exit');
-  parent.kill('SIGKILL');
-  await parentExit;
-  const took = await waitExited(pyPid, 3000);
-  expect(took).toBeLessThan(1000);
-  expect(existsSync(mark)).toBe(true);
-  expect(exited(pyPid)).toBe(true);
-  expectAllGone([parent.pid!]);
 });
 
 test.each([

@@ -1,8 +1,10 @@
 """`python -m furrow_asyncio '<boot json>'`: run this process as a child actor of a furrow parent.
 
-The boot argument is JSON `{"name": ..., "uuid": ...}`. Frames go over fds 3 (in)
-and 4 (out); stdout and stderr stay the user's. Exit codes: 0 after a normal end,
-1 when orphaned or failed, 3 when the `msgpack` package is missing.
+The boot argument is JSON `{"name": ..., "uuid": ..., "ppid": ...}` (`ppid`: the
+parent's pid, so that a parent that died before this process looked is seen too).
+Frames go over fds 3 (in) and 4 (out); stdout and stderr stay the user's. Exit
+codes: 0 after a normal end, 1 when orphaned or failed, 3 when the `msgpack`
+package is missing. The parent watch (`lifeline`) starts before anything else.
 """
 from __future__ import annotations
 
@@ -16,6 +18,10 @@ NO_MSGPACK_EXIT = 3
 
 def main(argv: list[str]) -> int:
     """Boot the actor; returns the process exit code."""
+    boot = json.loads(argv[1]) if len(argv) > 1 else {}
+    from .lifeline import ORPHAN_EXIT_CODE, Lifeline
+
+    lifeline = Lifeline(int(boot.get("ppid") or os.getppid())).start()
     try:
         import msgpack  # noqa: F401
     except ImportError as e:
@@ -28,16 +34,16 @@ def main(argv: list[str]) -> int:
 
     from .actor import busy_threads, serve_parent
 
-    boot = json.loads(argv[1]) if len(argv) > 1 else {}
     # Ctrl-C reaches the whole process group: the root drives the teardown.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     code = 0
     try:
-        actor = asyncio.run(serve_parent(boot.get("name", "python"), boot.get("uuid") or None))
-        code = 1 if actor.parent_gone else 0
-    except Exception as e:  # noqa: BLE001
+        asyncio.run(serve_parent(boot.get("name", "python"), boot.get("uuid") or None, lifeline=lifeline))
+    except Exception as e:  # noqa: BLE001 - reported on stderr and in the exit code
         sys.stderr.write(f"furrow_asyncio: actor '{boot.get('name')}' failed: {type(e).__name__}: {e}\n")
         code = 1
+    if lifeline.parent_gone:
+        lifeline.exit_now(ORPHAN_EXIT_CODE)  # with every process this actor started
     if busy_threads():
         # a plain `def` still running in the executor cannot be cancelled: do not wait for it
         sys.stdout.flush()

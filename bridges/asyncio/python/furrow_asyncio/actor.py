@@ -6,30 +6,33 @@ Life of a child (`python -m furrow_asyncio '<boot json>'`):
 2. read the `SpawnSpec` and import its enabled modules (an import error is kept and
    returned to the parent's `ready` request, traceback included, which fails the spawn);
 3. serve RPC tasks in a task group until the parent asks the actor to cancel
-   (`furrow:runtime:cancel`) or goes away (pipe EOF, a broken pipe, or a new
-   parent pid: checked every 250 ms as a backstop for a SIGKILLed parent);
+   (`furrow:runtime:cancel`) or goes away (the parent link ends: EOF, a broken pipe,
+   the parent declared dead; or the `Lifeline` thread sees a new parent pid);
 4. cancel every task, let their `finally` blocks run, and exit. When the parent is
-   gone a watchdog thread makes sure the process is out within a second even if a
-   task ignores its cancellation.
+   gone the `Lifeline` makes sure the process and everything it started are out
+   within a second, even if a task ignores its cancellation or blocks the loop, and
+   even if the parent goes while the actor is already stopping.
+
+Peers found through the registrar connect to the actor's Unix socket (`sockdir`);
+each connection is kept only while it is open.
 """
 from __future__ import annotations
 
 import asyncio
 import os
-import sys
 import threading
 from typing import Any, Coroutine, Optional
 
-from .connection import Connection, open_pipe_connection, open_socket_connection, serve_unix
+from .connection import Connection, open_pipe_connection, open_socket_connection
 from .errors import TransportError
+from .ignore import ignoring
+from .lifeline import Lifeline
+from .listener import serve_unix
 from .modules import ModuleNotEnabledError, ModuleRegistry
 from .portal import Portal
 from .rpc import SELF_NS, RpcServer
+from .sockdir import remove_stale, runtime_dir, socket_path
 
-#: How often the parent pid is checked (seconds).
-PARENT_WATCH_S = 0.25
-#: Once the parent is gone, the process exits at most this long after (seconds).
-ORPHAN_EXIT_S = 0.9
 READ_FD, WRITE_FD = 3, 4
 
 _current: Optional["Actor"] = None
@@ -52,8 +55,13 @@ class _TaskSet:
         return self
 
     async def __aexit__(self, *exc: Any) -> None:
+        """Wait for every task; then raise the first error a task raised (as TaskGroup would, ungrouped)."""
+        errors: list[BaseException] = []
         while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+            results = await asyncio.gather(*list(self._tasks), return_exceptions=True)
+            errors += [r for r in results if isinstance(r, Exception)]
+        if errors and exc[0] is None:
+            raise errors[0]
 
     def create_task(self, coro: Coroutine[Any, Any, Any], *, name: Optional[str] = None) -> asyncio.Task[Any]:
         t = asyncio.get_running_loop().create_task(coro, name=name)
@@ -69,8 +77,10 @@ def _task_group() -> Any:
 class Actor:
     """This process's place in the tree: its name and uid, its parent portal, its RPC tasks."""
 
-    def __init__(self, conn: Connection, spec: dict[str, Any]) -> None:
+    def __init__(self, conn: Connection, spec: dict[str, Any], lifeline: Optional[Lifeline] = None) -> None:
         self.conn = conn
+        #: the parent watch (None when not run as a spawned child: then a lost parent only cancels)
+        self.lifeline = lifeline
         self.spec = spec
         self.name: str = spec["name"]
         self.uid: tuple[str, str] = conn.local_uid
@@ -85,7 +95,6 @@ class Actor:
         self.rpc = RpcServer(self)
         self._tg: Any = None
         self._stop: asyncio.Event = asyncio.Event()
-        self._ppid = os.getppid()
         #: where this actor listens for peers (`findActor` reaches it there), once it runs
         self.addr: Optional[dict[str, Any]] = None
         self._server: Optional[asyncio.AbstractServer] = None
@@ -117,41 +126,61 @@ class Actor:
         """Serve until cancelled or orphaned; then cancel all tasks and wait for them."""
         global _current
         _current = self
+        self.conn.on_close(self._parent_link_closed)
+        if self.lifeline is not None:
+            self.lifeline.attach(asyncio.get_running_loop(), self._parent_gone)
         try:
             self.modules.load_all()
         except BaseException as e:  # noqa: BLE001 - reported to the parent's `ready`
             self.load_error = e
-        if self.load_error is None:
-            try:
-                await self._listen_and_register()
-            except BaseException as e:  # noqa: BLE001 - reported to the parent's `ready`
-                self.load_error = e
-        async with _task_group() as tg:
-            self._tg = tg
-            watch = tg.create_task(self._watch_parent(), name="furrow:parent-watch")
-            self.conn.on_dialog = self.rpc.on_dialog
-            closed = asyncio.ensure_future(self.conn.wait_closed())
-            stop = asyncio.ensure_future(self._stop.wait())
-            try:
-                await asyncio.wait({closed, stop}, return_when=asyncio.FIRST_COMPLETED)
-            finally:
-                closed.cancel()
-                stop.cancel()
-                if self.conn.closed:
-                    self._orphaned()
-                watch.cancel()
-                for t in list(self.rpc.tasks.values()):
-                    t.cancel()
-        self._stop_listening()
-        self.conn.close()
+        try:
+            if self.load_error is None:
+                try:
+                    await self._listen_and_register()
+                except BaseException as e:  # noqa: BLE001 - reported to the parent's `ready`
+                    self.load_error = e
+            async with _task_group() as tg:
+                self._tg = tg
+                self.conn.on_dialog = self.rpc.on_dialog
+                closed = asyncio.ensure_future(self.conn.wait_closed())
+                stop = asyncio.ensure_future(self._stop.wait())
+                try:
+                    await asyncio.wait({closed, stop}, return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    closed.cancel()
+                    stop.cancel()
+                    for t in list(self.rpc.tasks.values()):
+                        t.cancel()
+        finally:
+            self._stop_listening()
+            self.conn.close()
+
+    def _parent_link_closed(self, err: Optional[TransportError]) -> None:
+        """The link to the parent ended. Unless this side closed it, the parent is gone (at any
+        time: also while the actor is already stopping): the lifeline takes it from here."""
+        if err is None:
+            return
+        self.parent_gone = True
+        if self.lifeline is not None:
+            self.lifeline.orphaned(f"the link to the parent ended: {err}")
+
+    def _parent_gone(self, reason: str) -> None:
+        """The lifeline saw the parent go: end its link, which cancels every task."""
+        self.parent_gone = True
+        self.conn._fail(TransportError("closed", reason))
 
     async def _listen_and_register(self) -> None:
         """Listen on a Unix socket (peers found through the registrar connect there) and,
         unless the registrar is our parent (it then registers us from our `ready`
         answer), register with it (`furrow:runtime:register`) before `ready`. The entry
-        goes when the connection it was registered over closes (at exit)."""
-        path = os.path.join(_tempdir(), f"furrow-py-{os.getpid()}-{self.uid[1][:8]}.sock")
+        goes when the connection it was registered over closes (at exit). Socket files
+        that dead actors left in the directory are removed first."""
+        directory = runtime_dir()
+        remove_stale(directory)
+        path = socket_path(directory, self.name, os.getpid(), self.uid[1][:8])
         self._server = await serve_unix(path, self.name, self.uid[1], self._accept)
+        if self.lifeline is not None:
+            self.lifeline.own_files.add(path)
         self.addr = {"kind": "uds", "path": path}
         reg = self.spec.get("registryAddr")
         if not reg:
@@ -168,60 +197,30 @@ class Actor:
         await Portal(self._registry_conn).run(f"{SELF_NS}:register", list(self.uid), self.addr)
 
     def _accept(self, conn: Connection) -> None:
+        """A peer connected (handshake done): serve it while its connection is open, and no longer."""
         self._peers.add(conn)
+        conn.on_close(lambda _err: self._peers.discard(conn))
         conn.on_dialog = self.rpc.on_dialog
 
     def _stop_listening(self) -> None:
         if self._server is not None:
             self._server.close()
-            try:
-                os.unlink(self.addr["path"])  # type: ignore[index]
-            except OSError:
-                pass
+            path = self.addr["path"]  # type: ignore[index]
+            with ignoring("the socket file may already be gone", OSError):
+                os.unlink(path)
+            if self.lifeline is not None:
+                self.lifeline.own_files.discard(path)
         for c in list(self._peers) + ([self._registry_conn] if self._registry_conn else []):
             c.close()
 
-    def _orphaned(self) -> None:
-        """The parent is gone: whatever the tasks do, leave within ORPHAN_EXIT_S."""
-        self.parent_gone = True
-        timer = threading.Timer(ORPHAN_EXIT_S, _hard_exit, (1,))
-        timer.daemon = True
-        timer.start()
 
-    async def _watch_parent(self) -> None:
-        while True:
-            await asyncio.sleep(PARENT_WATCH_S)
-            if os.getppid() != self._ppid:
-                self.conn._fail(TransportError("closed", f"the parent process {self._ppid} went away"))
-                return
-
-
-def _hard_exit(code: int) -> None:
-    for f in (sys.stdout, sys.stderr):
-        try:
-            f.flush()
-        except Exception:
-            pass
-    os._exit(code)
-
-
-async def serve_parent(name: str, uuid: str, *, read_fd: int = READ_FD, write_fd: int = WRITE_FD) -> Actor:
+async def serve_parent(name: str, uuid: str, *, read_fd: int = READ_FD, write_fd: int = WRITE_FD, lifeline: Optional[Lifeline] = None) -> Actor:
     """Connect to the parent over the pipes, read the SpawnSpec and serve until the actor ends."""
     conn = await open_pipe_connection(read_fd, write_fd, name, uuid)
     spec = await asyncio.wait_for(conn.spawn_spec(), 10.0)
-    actor = Actor(conn, spec)
+    actor = Actor(conn, spec, lifeline)
     await actor.run()
     return actor
-
-
-def _tempdir() -> str:
-    """Where the actor's socket goes: as `tempfile.gettempdir()` picks it ($TMPDIR, $TEMP,
-    $TMP, then /tmp, /var/tmp, /usr/tmp, the cwd), without importing `tempfile` (it pulls
-    in random, shutil, bz2, lzma: ~10 ms of start-up on a loaded machine)."""
-    for d in (os.environ.get("TMPDIR"), os.environ.get("TEMP"), os.environ.get("TMP"), "/tmp", "/var/tmp", "/usr/tmp"):
-        if d and os.path.isdir(d) and os.access(d, os.W_OK | os.X_OK):
-            return os.path.abspath(d)
-    return os.getcwd()
 
 
 def busy_threads() -> int:

@@ -2,8 +2,13 @@
 
 It does the `Aid` handshake (protocol.md section 4), routes records to dialogs by
 `cid` (section 5), answers `Ping` at once (section 7) and turns every fault (a bad
-frame, EOF, a broken pipe) into a TransportError that reaches every dialog at once.
-The reader never waits on a dialog's consumer; writes are coalesced per loop turn.
+frame, EOF, a broken pipe, a peer declared dead by `peer_watch`) into a
+TransportError that reaches every dialog at once. The reader never waits on a
+dialog's consumer; writes are coalesced per loop turn.
+
+Time bounds against a peer that sends too little: the handshake must be done within
+`handshake_timeout` (10 s), and a frame must be complete within FRAME_TIMEOUT_S (10 s)
+of its first byte. An authenticated link that is merely idle is never timed out.
 """
 from __future__ import annotations
 
@@ -14,7 +19,9 @@ from typing import Any, Callable, Optional
 from .codec import MAX_FRAME_BYTES, FrameDecoder, ProtocolError, decode_record, encode_frame
 from .errors import TransportError, box_transport_error
 from .dialog import Dialog
+from .ignore import ignored, ignoring
 from .messages import PROTOCOL_VERSION, Record, validate_record
+from .peer_watch import PeerWatch, loop_watch, verified_peer_pid
 
 #: Write at once (not at the end of the loop turn) when this many bytes are queued.
 FLUSH_BYTES = 64 * 1024
@@ -22,6 +29,13 @@ FLUSH_BYTES = 64 * 1024
 #: threshold, so each read would mmap, fault in and munmap its buffer (with page faults,
 #: tens of microseconds per read on a VM); 64 KiB (a pipe's capacity) comes from the heap.
 READ_BYTES = 64 * 1024
+#: A frame must be complete this long after its first byte arrived (seconds).
+FRAME_TIMEOUT_S = 10.0
+#: A frame check that runs this much later than planned means this loop was held up (the
+#: rest of the frame may be waiting unread in the socket): the frame gets a new period.
+FRAME_CHECK_LATE_S = 1.0
+#: How long the peer has to complete the handshake (seconds).
+HANDSHAKE_TIMEOUT_S = 10.0
 
 
 class _Wire(asyncio.Protocol):
@@ -57,7 +71,7 @@ class _Wire(asyncio.Protocol):
 class Connection:
     """A handshaken link to one peer, carrying many dialogs. Made by `open_pipe_connection`."""
 
-    def __init__(self, name: str, uuid: Optional[str] = None, *, max_frame_bytes: int = MAX_FRAME_BYTES) -> None:
+    def __init__(self, name: str, uuid: Optional[str] = None, *, max_frame_bytes: int = MAX_FRAME_BYTES, frame_timeout: float = FRAME_TIMEOUT_S) -> None:
         self.loop = asyncio.get_running_loop()
         if not uuid:
             import uuid as uuidlib  # lazily: a spawned child gets its uuid in the boot argument
@@ -84,8 +98,14 @@ class Connection:
         self._rtransport: Optional[asyncio.BaseTransport] = None
         self._wtransport: Optional[asyncio.WriteTransport] = None
         self._wproto: Optional[_Wire] = None
+        self.frame_timeout = frame_timeout
+        self._partial_since: Optional[float] = None  # when the first byte of an incomplete frame came
+        self._frame_timer: Optional[asyncio.TimerHandle] = None
+        self._liveness: Optional[PeerWatch] = None
+        #: the peer's pid, once the kernel confirmed it (see peer_watch); None if unknown
+        self.peer_pid: Optional[int] = None
         for f in (self._handshake, self._spawn_spec):
-            f.add_done_callback(lambda f: f.cancelled() or f.exception())
+            f.add_done_callback(ignored("whoever awaits the handshake or SpawnSpec gets the error from the connection's end"))
 
     @property
     def on_dialog(self) -> Optional[Callable[[Dialog, Record], None]]:
@@ -113,7 +133,9 @@ class Connection:
     def peer_name(self) -> str:
         return self.peer.get("name", "the peer")
 
-    async def _attach(self, rtransport: asyncio.BaseTransport, wtransport: asyncio.WriteTransport, wproto: _Wire, timeout: float) -> None:
+    async def _attach(self, rtransport: asyncio.BaseTransport, wtransport: asyncio.WriteTransport, wproto: _Wire, timeout: float, liveness: Optional[PeerWatch] = None) -> None:
+        """Take the transports, do the handshake (TransportError if it fails or takes over
+        `timeout` s), then have `liveness` (default: the loop's) watch the peer's pid."""
         self._rtransport, self._wtransport, self._wproto = rtransport, wtransport, wproto
         if hasattr(rtransport, "max_size"):  # asyncio's pipe and socket transports: see READ_BYTES
             rtransport.max_size = READ_BYTES  # type: ignore[attr-defined]
@@ -123,6 +145,12 @@ class Connection:
         except asyncio.TimeoutError:
             self._fail(TransportError("handshake", f"handshake timed out: no Aid within {timeout} s"))
             raise self.error from None  # type: ignore[misc]
+        if self.closed:
+            return  # the peer left right after its Aid: the caller sees a closed connection
+        self.peer_pid = verified_peer_pid(self.peer["pid"], rtransport)
+        if self.peer_pid is not None:
+            self._liveness = liveness or loop_watch()
+            self._liveness.watch(self, self.peer_pid)
 
     # ---- dialogs ----
 
@@ -146,6 +174,10 @@ class Connection:
     async def wait_closed(self) -> Optional[TransportError]:
         """Wait until the connection ends; its error (None after a clean local close)."""
         return await asyncio.shield(self._closed_fut)
+
+    def on_close(self, callback: Callable[[Optional[TransportError]], None]) -> None:
+        """Call `callback(error)` (on the loop) once the connection has ended; error None after a clean local close."""
+        self._closed_fut.add_done_callback(lambda f: callback(f.result()))
 
     # ---- writing ----
 
@@ -218,13 +250,36 @@ class Connection:
         if self.closed:
             return
         try:
-            for body in self._decoder.feed(data):
+            bodies = self._decoder.feed(data)
+            for body in bodies:
                 if self.closed:
                     return
                 self.stats["framesIn"] += 1
                 self._on_record(validate_record(decode_record(body)))
         except ProtocolError as e:
             self._protocol_error(e)
+            return
+        if self._decoder.partial:
+            if bodies or self._partial_since is None:  # a new frame began in this chunk
+                self._partial_since = self.loop.time()
+                if self._frame_timer is None:
+                    self._frame_timer = self.loop.call_later(self.frame_timeout, self._check_frame)
+        else:
+            self._partial_since = None
+
+    def _check_frame(self) -> None:
+        """A frame must be complete `frame_timeout` s after its first byte (slowloris bound)."""
+        timer, self._frame_timer = self._frame_timer, None
+        since = self._partial_since
+        if self.closed or since is None:
+            return
+        now = self.loop.time()
+        if timer is not None and now - timer.when() > FRAME_CHECK_LATE_S:
+            since = self._partial_since = now  # this loop was held up: the rest may be unread in the socket
+        if now - since < self.frame_timeout:
+            self._frame_timer = self.loop.call_at(since + self.frame_timeout, self._check_frame)
+            return
+        self._protocol_error(ProtocolError(f"protocol error: a frame from {self.peer_name} was not complete {self.frame_timeout:g} s after its first byte", "timeout"))
 
     def _on_record(self, m: Record) -> None:
         t = m["type"]
@@ -286,11 +341,9 @@ class Connection:
         """A bad frame: tell the peer why (best effort, `Error` with cid nil), close, fail every dialog."""
         if self.closed:
             return
-        try:
+        with ignoring("telling the peer why is best effort: the connection is being closed either way", TransportError, OSError):
             self.write_record({"type": "Error", "cid": None, "error": box_transport_error(str(e), self.local_uid)})
             self._flush()
-        except Exception:
-            pass
         self._end(TransportError(e.code, str(e)))
 
     def _fail(self, err: TransportError) -> None:
@@ -305,6 +358,11 @@ class Connection:
     def _end(self, error: Optional[TransportError]) -> None:
         self.closed = True
         self.error = error
+        if self._liveness is not None:
+            self._liveness.unwatch(self)
+        if self._frame_timer is not None:
+            self._frame_timer.cancel()
+            self._frame_timer = None
         dialog_error = error or TransportError("closed", "connection closed locally")
         if not self._handshake.done():
             self._handshake.set_exception(dialog_error)
@@ -328,7 +386,7 @@ class Connection:
         return self.error or TransportError("closed", "connection is closed")
 
 
-async def open_pipe_connection(read_fd: int, write_fd: int, name: str, uuid: Optional[str] = None, *, handshake_timeout: float = 10.0) -> Connection:
+async def open_pipe_connection(read_fd: int, write_fd: int, name: str, uuid: Optional[str] = None, *, handshake_timeout: float = HANDSHAKE_TIMEOUT_S) -> Connection:
     """Open a connection over two pipe (or socket) fds, e.g. the parent's fds 3 and 4, and do the handshake."""
     loop = asyncio.get_running_loop()
     conn = Connection(name, uuid)
@@ -339,38 +397,11 @@ async def open_pipe_connection(read_fd: int, write_fd: int, name: str, uuid: Opt
     return conn
 
 
-async def open_socket_connection(sock: Any, name: str, uuid: Optional[str] = None, *, handshake_timeout: float = 10.0) -> Connection:
+async def open_socket_connection(sock: Any, name: str, uuid: Optional[str] = None, *, handshake_timeout: float = HANDSHAKE_TIMEOUT_S, liveness: Optional[PeerWatch] = None) -> Connection:
     """Open a connection over a connected stream socket (tests, or peers reached over a socket)."""
     loop = asyncio.get_running_loop()
     conn = Connection(name, uuid)
     proto = _Wire(conn)
     transport, _ = await loop.create_connection(lambda: proto, sock=sock)
-    await conn._attach(transport, transport, proto, handshake_timeout)  # type: ignore[arg-type]
+    await conn._attach(transport, transport, proto, handshake_timeout, liveness)  # type: ignore[arg-type]
     return conn
-
-
-async def serve_unix(path: str, name: str, uuid: str, on_conn: Callable[["Connection"], None], *, handshake_timeout: float = 10.0) -> asyncio.AbstractServer:
-    """Listen on the Unix socket `path`; each peer that connects is handshaken and handed to `on_conn`."""
-    loop = asyncio.get_running_loop()
-
-    def factory() -> _Wire:
-        conn = Connection(name, uuid)
-        proto = _Wire(conn)
-        orig = proto.connection_made
-
-        def made(transport: asyncio.BaseTransport) -> None:
-            orig(transport)
-
-            async def handshake() -> None:
-                try:
-                    await conn._attach(transport, transport, proto, handshake_timeout)  # type: ignore[arg-type]
-                except Exception:
-                    return
-                on_conn(conn)
-
-            loop.create_task(handshake())
-
-        proto.connection_made = made  # type: ignore[method-assign]
-        return proto
-
-    return await loop.create_unix_server(factory, path)

@@ -19,6 +19,7 @@ from typing import Any, AsyncIterator, Awaitable, Callable, Optional, TypeVar
 from .codec import unpack
 from .dialog import Dialog
 from .errors import ContextCancelled, EndOfStream, MsgTypeError, StreamOverrun, TransportError, box_error, unbox_error
+from .ignore import ignoring
 from .messages import Record
 
 DEFAULT_WINDOW = 512
@@ -225,30 +226,30 @@ class Context:
             t.cancel(f"furrow: context {self.target} interrupted")
 
     def _send_error(self, err: BaseException) -> None:
-        try:
+        with ignoring("the connection is gone: the peer learns of the failure from its end", TransportError):
             self._dialog.send_nowait({"type": "Error", "error": box_error(err, self.self_uid)})
-        except TransportError:
-            pass
 
     def _send_cancel(self, reason: Optional[str]) -> None:
         if self._cancel_sent or self.done:
             return
         self._cancel_sent = True
-        try:
+        with ignoring("the connection is gone: the callee's work is being cancelled by its end", TransportError):
             self._dialog.send_nowait({"type": "Cancel", "canceller": list(self.self_uid), "reason": reason})
-        except TransportError:
-            pass
 
     async def _stop_remote(self, grace: float, reason: str = "opener left the context") -> None:
-        """Opener: send Cancel and wait (bounded, even while being cancelled) for the callee's final record."""
+        """Opener: send Cancel and wait, at most `grace` s, for the callee's final record.
+        A new cancel of this task while it waits ends the wait and is raised."""
         if self.done:
             return
         self._send_cancel(reason)
         waiter = asyncio.ensure_future(self._wait_for(lambda: self.done))
         try:
             await asyncio.wait_for(asyncio.shield(waiter), grace)
-        except (asyncio.TimeoutError, asyncio.CancelledError):
+        except asyncio.TimeoutError:
+            waiter.cancel()  # the callee did not confirm within the grace: the opener goes on without it
+        except asyncio.CancelledError:
             waiter.cancel()
+            raise
 
     async def _wait_for(self, cond: Callable[[], bool]) -> None:
         while not cond():
@@ -286,10 +287,8 @@ class Context:
         if self._stop_sent or self.done:
             return
         self._stop_sent = True
-        try:
+        with ignoring("the connection is gone: the peer's stream ends with its failure", TransportError):
             self._dialog.send_nowait({"type": "Stop"})
-        except TransportError:
-            pass
 
     async def _next(self) -> Any:
         while True:

@@ -24,6 +24,7 @@ from .codec import unpack
 from .dialog import Dialog
 from .contexts import Context
 from .errors import MsgTypeError, TransportError, box_cancelled, box_error
+from .ignore import ignoring
 from .messages import Record
 
 if TYPE_CHECKING:
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 
 #: The runtime's own namespace (`ready`, `cancel`), as on the Node side (RUNTIME_NS).
 SELF_NS = "furrow:runtime"
+_PEER_GONE = "the connection is gone: the caller's dialog has failed on its side already, nobody is left to tell"
 
 
 class RpcServer:
@@ -110,16 +112,13 @@ class RpcServer:
         if ctx._remote_cancel is not None:
             self._send(d, {"type": "CancelAck", "ok": True})
         try:
-            await d.send_value("Return", result)
+            with ignoring(_PEER_GONE, TransportError):
+                await d.send_value("Return", result)
         except MsgTypeError as e:
             self._send(d, {"type": "Error", "error": box_error(e, a.uid)})
-        except TransportError:
-            pass
 
     @staticmethod
     def _send(d: Dialog, rec: Record) -> None:
-        try:
+        with ignoring(_PEER_GONE, TransportError):
             d.send_nowait(rec)
             d.conn.flush()
-        except TransportError:
-            pass
