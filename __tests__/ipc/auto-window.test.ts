@@ -4,7 +4,8 @@
 // run in this process over a real Unix socket.
 import { openNursery } from '../../src/core/index.ts';
 import { connectUds, listenUds, openConnection, type Connection, type Dialog } from '../../src/ipc/index.ts';
-import { autoWindow, Context, startPump } from '../../src/actor/context.ts';
+import { Context } from '../../src/actor/context.ts';
+import { autoWindow } from '../../src/actor/receive-window.ts';
 import type { MsgStream, StreamOptions } from '../../src/actor/stream.ts';
 
 const UID: [string, string] = ['t', '0'];
@@ -29,22 +30,20 @@ async function receiveStream<T>(n: number, make: (i: number) => T, opts: StreamO
     await rxDialog.send({ type: 'Start', ns: 'test', func: 'stream', value: [] }); // only a Start opens the dialog
     const rx = new Context('opener', rxDialog, UID, UID, 'test:stream');
     await openNursery(async (nursery) => {
-      const stopRx = startPump(rx);
       nursery.startSoon(async () => {
         const txDialog = await incoming;
         await txDialog.receive(); // the Start: the RPC server takes it before making the callee's context
         const tx = new Context('callee', txDialog, UID, UID, 'test:stream');
-        const stopTx = startPump(tx);
         await tx.started();
         await tx.openStream<T, void>(async (s: MsgStream<T>) => {
           for (let i = 0; i < n; i++) await s.send(make(i));
         });
-        await stopTx();
+        await tx.finish();
       });
       await rx.openStream<T, void>(async (s) => {
         for (let i = 0; i < n; i++) onValue(i, await s.receive(), rxDialog);
       }, opts);
-      await stopRx();
+      await rx.finish();
     });
   } finally {
     client?.close();

@@ -10,7 +10,7 @@ import type { Portal } from './portal.ts';
 import { acquireActor, type RootOptions } from './root.ts';
 import type { Actor } from './runtime.ts';
 import { spawnChild, type ChildActor, type StartActorOptions } from './spawn/spawn.ts';
-import { DEFAULT_GRACE_MS, teardown, type TeardownOptions, type TeardownOutcome } from './supervise.ts';
+import { DEFAULT_TEARDOWN_GRACE_MS, teardown, type TeardownOptions, type TeardownOutcome } from './teardown.ts';
 
 /** Options of {@link openActorNursery}. */
 export interface ActorNurseryOptions extends RootOptions, TeardownOptions {
@@ -71,9 +71,11 @@ export class ActorNursery {
     const child = await spawnChild(this.actor, name, { ...opts, runtimeVars: { ...opts.runtimeVars, teardown } });
     const s: Supervised = { child, stopRequested: false, killed: false, stop: new Event(), gone: new Event() };
     this.#children.add(s);
-    child.portal._stop = () => this.#stopChild(s);
-    child.portal._kill = () => this.#killChild(s);
-    child.portal._enabled = new Set((opts.enableModules ?? []).map(normalizeModule));
+    child.portal.adopt({
+      stop: () => this.#stopChild(s),
+      kill: () => this.#killChild(s),
+      enabled: new Set((opts.enableModules ?? []).map(normalizeModule)),
+    });
     const wait = this.#opts.cancelWaitMs ?? this.#opts.graceMs;
     if (wait !== undefined) child.portal.cancelWaitMs = wait;
     this.#n.startSoon(() => this.#guard(() => this.#supervise(s)), `supervise ${name}`);
@@ -97,8 +99,7 @@ export class ActorNursery {
       throw new TypeError(`function '${fn.name}' is not exported by any of the enabled modules of '${name}': ${(opts.enableModules ?? []).join(', ') || 'none'}`);
     }
     let settle!: { ok: (v: unknown) => void; fail: (e: unknown) => void };
-    portal._result = new Promise((ok, fail) => (settle = { ok, fail }));
-    portal._result.catch(() => {});
+    portal.expectResult(new Promise((ok, fail) => (settle = { ok, fail })));
     this.#pendingResults++;
     this.#n.startSoon(
       () =>
@@ -205,7 +206,7 @@ export class ActorNursery {
     const e = child.exit;
     // a kill is reported even when the nursery was cancelled: the child's cleanup may not have run
     if (outcome === 'SIGTERM' || outcome === 'SIGKILL') {
-      throw new ActorKilledError(child.portal.uid, e?.code ?? null, e?.signal ?? null, this.#opts.graceMs ?? DEFAULT_GRACE_MS, outcome);
+      throw new ActorKilledError(child.portal.uid, e?.code ?? null, e?.signal ?? null, this.#opts.graceMs ?? DEFAULT_TEARDOWN_GRACE_MS, outcome);
     }
     // An abnormal exit this nursery did not cause (it sent no signal, and a cancelled
     // child exits 0) is a death, also when a stop was asked for meanwhile: a SIGKILL

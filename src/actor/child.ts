@@ -10,7 +10,7 @@ import { ioError } from '../ipc/stream-transport.ts';
 import { sleepForever } from '../core/index.ts';
 import { Actor, LINK_OPTIONS, sameAddr } from './runtime.ts';
 import { startOrphanWatchdog } from './orphan-watchdog.ts';
-import { DEFAULT_GRACE_MS, type TeardownOptions } from './supervise.ts';
+import { DEFAULT_TEARDOWN_GRACE_MS, type TeardownOptions } from './teardown.ts';
 import './index.ts';
 
 /** How often a child process checks that its parent is still its parent (ms). */
@@ -56,7 +56,7 @@ export async function childMain(early: EarlyLink): Promise<void> {
       if (process.ppid !== ppid) actor.cancel(spec.parent, 'parent process died');
     }, PARENT_WATCH_MS).unref();
     // and off the loop, for a loop that is stuck or a process that is stopped
-    const graceMs = (spec.runtimeVars.teardown as TeardownOptions | undefined)?.graceMs ?? DEFAULT_GRACE_MS;
+    const graceMs = (spec.runtimeVars.teardown as TeardownOptions | undefined)?.graceMs ?? DEFAULT_TEARDOWN_GRACE_MS;
     actor.afterReady = () => void startOrphanWatchdog(conn.peer.pid, graceMs);
   }
   let code = 0;

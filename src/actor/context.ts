@@ -1,45 +1,19 @@
 // Context: one side of a dialog between a task in one actor and a function in
-// another (tractor's context). The opener gets it in `portal.openContext`'s body,
-// the callee as its first argument. A pump task reads the dialog without ever
-// blocking: `Started` and the final `Return` or `Error` are recorded at once (an
-// error interrupts the local side at once), stream values queue here up to the
-// credit window.
-import { CancelScope, currentScope, EndOfChannel, isCancelled, suspend, withCancelScope } from '../core/index.ts';
+// another (tractor's context), and the one home of its lifecycle. The opener side
+// runs `Context.open` (Start, the first value, the body, stopping the callee); the
+// callee side is made by the RPC server and says what its answer is. A pump task
+// reads the dialog without ever blocking: `Started` and the final `Return` or
+// `Error` are recorded at once (an error interrupts the local side at once), stream
+// values queue here up to the receive window.
+import { CancelScope, currentScope, EndOfChannel, isCancelled, ParkingLot, withCancelScope } from '../core/index.ts';
 import { throwIfCancelled } from '../core/checkpoints.ts';
 import { Deque } from '../core/deque.ts';
-import type { Dialog, FuncType, Uid } from '../ipc/index.ts';
-import { boxError, unboxError } from './box.ts';
-import { StreamOverrun } from './errors.ts';
+import { ignore } from '../core/ignore.ts';
+import type { BoxedError, Connection, Dialog, FuncType, Uid } from '../ipc/index.ts';
+import { boxCancelled, boxError, unboxError } from './box.ts';
+import { ContextCancelled, RemoteCancelIgnoredError, StreamOverrun, TransportError } from './errors.ts';
+import { ReceiveWindow } from './receive-window.ts';
 import { DONE, MsgStream, NONE, type StreamOptions } from './stream.ts';
-
-/**
- * The default credit window of a stream, in messages: large enough that a stream of
- * small messages needs few credit round trips (each wakes both processes, 50-300 us
- * on a 2-core VM), small enough to bound what a fast producer piles up at the receiver.
- */
-const DEFAULT_WINDOW = 512;
-const DEFAULT_MAX_BUFFER = 10_000;
-/** Credit granted by a side that allows overruns (the peer never waits). */
-const UNLIMITED = 2 ** 30;
-/** Auto window bounds: at most this many messages outstanding at the peer ... */
-const AUTO_MAX_MESSAGES = 4096;
-/** ... and at most about this many payload bytes (from the average payload seen so far). */
-const AUTO_MAX_BYTES = 1 << 20;
-
-/**
- * Receiver policy of a stream opened without an explicit `window`: how many credits
- * to keep granted ahead of what this side has consumed, given the Yields received so
- * far and their payload bytes. DEFAULT_WINDOW until a message arrived; then as many
- * as keep AUTO_MAX_BYTES of payload in flight, at most AUTO_MAX_MESSAGES and at least
- * one. Small messages get more credit (fewer credit round trips), large ones less
- * (bounded memory). Not a wire change: `Credit` records still count messages.
- * @internal exported for tests
- */
-export function autoWindow(messages: number, bytes: number): number {
-  if (messages === 0) return DEFAULT_WINDOW;
-  const perMessage = Math.max(1, bytes / messages);
-  return Math.max(1, Math.min(AUTO_MAX_MESSAGES, Math.floor(AUTO_MAX_BYTES / perMessage)));
-}
 
 /**
  * One side of a context. On the callee: `started(value)` once, then optionally
@@ -60,51 +34,137 @@ export class Context<R = unknown, S = any> {
   /** the kind of function the callee runs (opener: known once `StartAck` arrived) */
   functype: FuncType | null = null;
 
-  /** @internal */ _dialog: Dialog;
-  /** @internal the scope an error interrupts (opener: the body; callee: the task) */
-  _interrupt: CancelScope | undefined;
-  /** @internal this side asked for the cancel */
-  _cancelRequested = false;
-  /** @internal the callee's final value (opener) */
-  _final: { value: unknown } | undefined;
-  /** @internal the context's failure (remote error, transport, overrun) */
-  _error: Error | undefined;
-  /** @internal the first value (opener) */
-  _first: { value: unknown } | undefined;
-  /** @internal the opener sent an Error record (callee side) */
-  _peerFailed = false;
+  #dialog: Dialog;
+  /** the scope an error interrupts (opener: the body; callee: the task) */
+  #interrupt: CancelScope | undefined;
+  /** this side asked for the cancel */
+  #cancelRequested = false;
+  /** the callee's final value (opener) */
+  #final: { value: unknown } | undefined;
+  /** the context's failure (remote error, transport, overrun) */
+  #error: Error | undefined;
+  /** the first value (opener) */
+  #first: { value: unknown } | undefined;
+  /** the opener sent an Error record (callee side) */
+  #peerFailed = false;
+  #stopPump: () => Promise<void>;
 
   #inbox = new Deque<unknown>();
+  /** tasks waiting for the next dialog event */
+  #waiters = new ParkingLot();
   #peerStopped = false;
-  #waiters: (() => void)[] = [];
   #startedSent = false;
   #streamOpened = false;
   #stopSent = false;
-  // receive window: the target of credits granted ahead of consumption (0: none), whether
-  // autoWindow() sets it, and how many of the credits granted the reader has not consumed
-  #window = 0;
-  #auto = false;
-  #ahead = 0;
-  #maxBuffer = Infinity;
   #cancelSent = false;
+  /** set when the stream opens; until then nothing limits what is buffered */
+  #window: ReceiveWindow | undefined;
 
-  /** @internal */
-  constructor(side: 'opener' | 'callee', dialog: Dialog, self: Uid, peer: Uid, target: string) {
+  /**
+   * @internal Made by `Context.open` (opener) and the RPC server (callee, with the
+   * task's scope as `interrupt`). Its pump reads `dialog` until `finish()`.
+   */
+  constructor(side: 'opener' | 'callee', dialog: Dialog, self: Uid, peer: Uid, target: string, interrupt?: CancelScope) {
     this.side = side;
-    this._dialog = dialog;
+    this.#dialog = dialog;
     this.self = self;
     this.peer = peer;
     this.target = target;
+    this.#interrupt = interrupt;
+    const scope = new CancelScope({ shield: true });
+    const pumped = withCancelScope(scope, () => this.#pump());
+    this.#stopPump = async () => {
+      scope.cancel();
+      await pumped;
+    };
+  }
+
+  /**
+   * @internal The opener's whole lifecycle over `conn`: send `Start`, wait for the
+   * first value, run `body`, wait for the callee's end, and make sure the callee
+   * stopped (at most `cancelWaitMs`) if the body failed or cancelled. Returns the
+   * body's value, or `undefined` when this side's cancel was absorbed.
+   */
+  static async open<V>(
+    conn: Connection,
+    ns: string,
+    func: string,
+    args: unknown[],
+    body: (ctx: Context, first: unknown) => Promise<V> | V,
+    cancelWaitMs: number,
+  ): Promise<V | undefined> {
+    const dialog = conn.openDialog();
+    const ctx = new Context('opener', dialog, conn.localUid, conn.peerUid, `${ns}:${func}`);
+    const ignored = (cause: unknown): RemoteCancelIgnoredError => new RemoteCancelIgnoredError(conn.peerUid, ctx.target, cancelWaitMs, cause);
+    let value: V | undefined;
+    let sent = false;
+    try {
+      try {
+        try {
+          await dialog.send({ type: 'Start', ns, func, value: args });
+        } catch (err) {
+          if (isCancelled(err)) sent = true; // written, cancelled while the transport drained
+          throw err;
+        }
+        sent = true;
+        await ctx.#waitFor(() => ctx.#first !== undefined || ctx.done || (ctx.functype !== null && ctx.functype !== 'context'));
+        if (ctx.#error) throw ctx.#error;
+        if (ctx.#first === undefined) throw new TypeError(`${ctx.target} is not a context function (mark it with context()): use portal.run() for it`);
+        const bodyScope = new CancelScope();
+        ctx.#interrupt = bodyScope;
+        value = await withCancelScope(bodyScope, () => body(ctx, ctx.#first!.value));
+        if (!ctx.#error && !ctx.#cancelRequested) await ctx.#waitFor(() => ctx.done);
+        if (ctx.#cancelRequested && !(await ctx.#stopRemote(cancelWaitMs))) throw ignored(null);
+      } catch (err) {
+        if (err instanceof RemoteCancelIgnoredError) throw err;
+        const early = ctx.#error;
+        const stopped = sent ? await ctx.#stopRemote(cancelWaitMs) : true;
+        const remote = ctx.#error;
+        // a real remote error beats a local cancel; the link dropping while we stop the
+        // callee (its actor is being torn down with us) does not
+        const dropped = remote instanceof TransportError && remote !== early;
+        if (isCancelled(err) && remote && !(remote instanceof ContextCancelled) && !dropped) throw remote;
+        // the callee neither answered nor went away: say so (it may still be running)
+        if (!stopped) throw ignored(err);
+        throw err;
+      }
+    } finally {
+      await ctx.finish();
+      dialog.close();
+    }
+    const e = ctx.#error as Error | undefined; // set by the pump meanwhile: not narrowed by the checks above
+    if (e) {
+      const absorbed = ctx.#cancelRequested && e instanceof ContextCancelled && e.canceller?.[1] === ctx.self[1];
+      if (absorbed) return undefined;
+      throw e;
+    }
+    return ctx.#cancelRequested ? undefined : value;
+  }
+
+  /**
+   * @internal Callee: the answer to send when its task's scope caught a cancel, if
+   * the context knows better than "cancelled by `canceller`": its own failure (unless
+   * the opener sent it), or its own `cancel()`.
+   */
+  cancelledAnswer(canceller: Uid | null): BoxedError | undefined {
+    if (this.#error && !this.#peerFailed) return boxError(this.#error, this.self);
+    if (this.#cancelRequested && canceller === null) return boxCancelled(this.self, this.self, 'the callee cancelled its own context');
+    return undefined;
+  }
+
+  /** @internal Stop reading the dialog (the pump ends; nothing else is sent). */
+  finish(): Promise<void> {
+    return this.#stopPump();
   }
 
   /** The dialog's channel id. */
   get cid(): number {
-    return this._dialog.cid;
+    return this.#dialog.cid;
   }
 
   /** True once the final `Return` or `Error` arrived, or the context failed. */
   get done(): boolean {
-    return this._final !== undefined || this._error !== undefined;
+    return this.#final !== undefined || this.#error !== undefined;
   }
 
   /**
@@ -115,7 +175,7 @@ export class Context<R = unknown, S = any> {
     if (this.side !== 'callee') throw new Error('started() is called by the callee of a context, not by its opener');
     if (this.#startedSent) throw new Error(`started() was called twice in context ${this.target}`);
     this.#startedSent = true;
-    await this._dialog.send({ type: 'Started', value });
+    await this.#dialog.send({ type: 'Started', value });
   }
 
   /**
@@ -129,19 +189,8 @@ export class Context<R = unknown, S = any> {
     }
     if (this.#streamOpened) throw new Error(`context ${this.target} already opened its stream (one stream per context)`);
     this.#streamOpened = true;
-    if (opts.allowOverruns) {
-      this.#maxBuffer = opts.maxBuffer ?? DEFAULT_MAX_BUFFER;
-      this._dialog.grant(UNLIMITED);
-    } else {
-      this.#auto = opts.window === undefined;
-      this.#window = opts.window ?? DEFAULT_WINDOW;
-      if (!(this.#window >= 1)) throw new RangeError(`window must be >= 1 (got ${opts.window})`);
-      // never more unread here than credit granted ahead, which is at most the largest window
-      this.#maxBuffer = this.#auto ? Math.max(DEFAULT_WINDOW, AUTO_MAX_MESSAGES) : this.#window;
-      this.#ahead = this.#window;
-      this._dialog.grant(this.#window);
-    }
-    this._dialog.limitSends();
+    this.#window = new ReceiveWindow(this.#dialog, opts);
+    this.#dialog.limitSends();
     const stream = new MsgStream<T>(this);
     try {
       return await body(stream);
@@ -157,31 +206,91 @@ export class Context<R = unknown, S = any> {
    * `ContextCancelled` naming the callee as the canceller.
    */
   cancel(reason?: string): void {
-    this._cancelRequested = true;
-    if (this.side === 'opener') this._sendCancel(reason);
-    this._interrupt?.cancel(reason ?? 'context cancelled');
+    this.#cancelRequested = true;
+    if (this.side === 'opener') this.#sendCancel(reason);
+    this.#interrupt?.cancel(reason ?? 'context cancelled');
   }
 
   /** Opener only: wait for the callee's return value (throws its error). A checkpoint. */
   async result(): Promise<R> {
     if (this.side !== 'opener') throw new Error('result() is for the opener of a context');
-    await this._waitFor(() => this.done);
-    if (this._error) throw this._error;
-    return this._final!.value as R;
+    await this.#waitFor(() => this.done);
+    if (this.#error) throw this.#error;
+    return this.#final!.value as R;
   }
 
-  // ---- internals used by portal, rpc and stream ----
+  // ---- the stream's side (MsgStream calls these) ----
 
-  /** @internal Read the dialog until its end; never throws. */
-  async _pump(): Promise<void> {
-    const d = this._dialog;
+  /** @internal How many received stream values are not read yet (here, or still in the dialog). */
+  get buffered(): number {
+    return this.#inbox.length + this.#dialog.pending;
+  }
+
+  /** @internal Send one stream value (waits for credit). */
+  async sendValue(value: unknown): Promise<void> {
+    if (this.#error) throw this.#error;
+    if (this.#stopSent) throw new EndOfChannel('this side of the stream is closed');
+    await this.#dialog.send({ type: 'Yield', value });
+  }
+
+  /** @internal Close this side of the stream (once). */
+  sendStop(): void {
+    if (this.#stopSent || this.done) return;
+    this.#stopSent = true;
+    this.#dialog.send({ type: 'Stop' }).catch(ignore('the context has ended or its link dropped: the peer sees that end instead'));
+  }
+
+  /**
+   * @internal A stream value that is already here, taken without waiting (the per-message
+   * path of `receive` and `for await`); NONE when there is none, or when the scope is
+   * cancelled (then `nextValue` throws).
+   */
+  takeValue(): unknown {
+    if (this.#inbox.length === 0 || currentScope()?.isCancelled) return NONE;
+    return this.#shift();
+  }
+
+  /** @internal The next stream value, or DONE at the end. A checkpoint. */
+  async nextValue(): Promise<unknown> {
+    for (;;) {
+      throwIfCancelled();
+      if (this.#inbox.length > 0) return this.#shift();
+      if (this.#error) throw this.#error;
+      if (this.#peerStopped || this.#final) return DONE;
+      await this.#waitFor(() => this.#inbox.length > 0 || this.#peerStopped || this.done);
+    }
+  }
+
+  /** @internal The next stream value; `EndOfChannel` at the end. */
+  receiveValue(): Promise<unknown> {
+    const v = this.takeValue();
+    return v === NONE ? this.#receiveSlow() : Promise.resolve(v);
+  }
+
+  // ---- internals ----
+
+  async #receiveSlow(): Promise<unknown> {
+    const v = await this.nextValue();
+    if (v === DONE) throw new EndOfChannel(`the peer '${this.peer[0]}' closed the stream of context ${this.target}`);
+    return v;
+  }
+
+  #shift(): unknown {
+    const v = this.#inbox.shift();
+    this.#window?.consumed(this.done);
+    return v;
+  }
+
+  /** Read the dialog until its end; never throws. */
+  async #pump(): Promise<void> {
+    const d = this.#dialog;
     for (;;) {
       let m;
       try {
         // what already arrived is moved here in one go; a promise only to wait for more
         m = d.receiveNow() ?? (await d.receive());
       } catch (err) {
-        if (!isCancelled(err)) this._fail(err as Error);
+        if (!isCancelled(err)) this.#fail(err as Error);
         return;
       }
       switch (m.type) {
@@ -189,20 +298,16 @@ export class Context<R = unknown, S = any> {
           this.functype = m.functype;
           break;
         case 'Started':
-          this._first = { value: m.value };
+          this.#first = { value: m.value };
           break;
         case 'Yield':
           this.#inbox.push(m.value);
-          if (this.#inbox.length > this.#maxBuffer) {
+          if (this.#inbox.length > (this.#window?.maxBuffer ?? Infinity)) {
             const err = new StreamOverrun(
-              `stream of context ${this.target} in actor '${this.self[0]}' overran: more than ${this.#maxBuffer} unread messages from '${this.peer[0]}'`,
+              `stream of context ${this.target} in actor '${this.self[0]}' overran: more than ${this.#window!.maxBuffer} unread messages from '${this.peer[0]}'`,
             );
-            this._fail(err);
-            try {
-              await d.send({ type: 'Error', error: boxError(err, this.self) });
-            } catch {
-              // the peer learns from the cancel
-            }
+            this.#fail(err);
+            await d.send({ type: 'Error', error: boxError(err, this.self) }).catch(ignore('the link dropped: the peer learns of the overrun from the cancel'));
             return;
           }
           break;
@@ -210,143 +315,51 @@ export class Context<R = unknown, S = any> {
           this.#peerStopped = true;
           break;
         case 'Return':
-          this._final = { value: m.value };
-          this.#wake();
+          this.#final = { value: m.value };
+          this.#waiters.unparkAll();
           return;
         case 'Error':
-          if (this.side === 'callee') this._peerFailed = true;
-          this._fail(unboxError(m.error));
+          if (this.side === 'callee') this.#peerFailed = true;
+          this.#fail(unboxError(m.error));
           return;
         default:
           break;
       }
-      this.#wake();
+      this.#waiters.unparkAll();
     }
   }
 
-  /** @internal Record the context's failure and interrupt the local side. */
-  _fail(err: Error): void {
-    if (this._error || this._final) return;
-    this._error = err;
-    this.#wake();
-    this._interrupt?.cancel(err);
+  /** Record the context's failure and interrupt the local side. */
+  #fail(err: Error): void {
+    if (this.#error || this.#final) return;
+    this.#error = err;
+    this.#waiters.unparkAll();
+    this.#interrupt?.cancel(err);
   }
 
-  /** @internal Opener: ask the callee to stop (once). */
-  _sendCancel(reason?: string): void {
+  /** Opener: ask the callee to stop (once). */
+  #sendCancel(reason?: string): void {
     if (this.#cancelSent || this.done) return;
     this.#cancelSent = true;
-    this._dialog.send({ type: 'Cancel', canceller: this.self, reason: reason ?? null }).catch(() => {});
+    this.#dialog.send({ type: 'Cancel', canceller: this.self, reason: reason ?? null }).catch(ignore('the link dropped: the callee is cancelled by its own end of it'));
   }
 
   /**
-   * @internal Opener: make sure the callee stopped: send `Cancel` and wait (shielded,
-   * at most `graceMs`) for its final record. False if it did not come in time.
+   * Opener: make sure the callee stopped: send `Cancel` and wait (shielded, at most
+   * `graceMs`) for its final record. False if it did not come in time.
    */
-  async _stopRemote(graceMs: number): Promise<boolean> {
+  async #stopRemote(graceMs: number): Promise<boolean> {
     if (this.done) return true;
-    this._sendCancel('opener left the context');
+    this.#sendCancel('opener left the context');
     await withCancelScope({ shield: true }, async (scope) => {
       scope.deadline = scope.clock.now() + graceMs;
-      await this._waitFor(() => this.done);
+      await this.#waitFor(() => this.done);
     });
     return this.done;
   }
 
-  /** @internal Wait until `cond()` holds (re-checked on every dialog event). A checkpoint. */
-  async _waitFor(cond: () => boolean): Promise<void> {
-    while (!cond()) {
-      await suspend<void>((resolve) => {
-        this.#waiters.push(resolve);
-        return () => {
-          const i = this.#waiters.indexOf(resolve);
-          if (i >= 0) this.#waiters.splice(i, 1);
-        };
-      });
-    }
+  /** Wait until `cond()` holds (re-checked on every dialog event). A checkpoint. */
+  async #waitFor(cond: () => boolean): Promise<void> {
+    while (!cond()) await this.#waiters.park();
   }
-
-  /** @internal */
-  get _buffered(): number {
-    return this.#inbox.length;
-  }
-
-  /** @internal */
-  async _send(value: unknown): Promise<void> {
-    if (this._error) throw this._error;
-    if (this.#stopSent) throw new EndOfChannel('this side of the stream is closed');
-    await this._dialog.send({ type: 'Yield', value });
-  }
-
-  /** @internal */
-  _sendStop(): void {
-    if (this.#stopSent || this.done) return;
-    this.#stopSent = true;
-    this._dialog.send({ type: 'Stop' }).catch(() => {});
-  }
-
-  /**
-   * @internal A stream value that is already here, taken without waiting (the per-message
-   * path of `receive` and `for await`); NONE when there is none, or when the scope is
-   * cancelled (then `_next` throws).
-   */
-  _take(): unknown {
-    if (this.#inbox.length === 0 || currentScope()?.isCancelled) return NONE;
-    return this.#shift();
-  }
-
-  #shift(): unknown {
-    const v = this.#inbox.shift();
-    if (this.#window > 0) {
-      this.#ahead--;
-      if (this.#auto) this.#window = autoWindow(this._dialog.yieldsReceived, this._dialog.yieldBytesReceived);
-      // top the credit back up to the window once half of it was consumed (one Credit record per half window)
-      const add = this.#window - this.#ahead;
-      if (add * 2 >= this.#window && !this.done) {
-        this._dialog.grant(add);
-        this.#ahead = this.#window;
-      }
-    }
-    return v;
-  }
-
-  /** @internal The next stream value, or DONE at the end. */
-  async _next(): Promise<unknown> {
-    for (;;) {
-      throwIfCancelled();
-      if (this.#inbox.length > 0) return this.#shift();
-      if (this._error) throw this._error;
-      if (this.#peerStopped || this._final) return DONE;
-      await this._waitFor(() => this.#inbox.length > 0 || this.#peerStopped || this.done);
-    }
-  }
-
-  /** @internal */
-  _receive(): Promise<unknown> {
-    const v = this._take();
-    return v === NONE ? this.#receiveSlow() : Promise.resolve(v);
-  }
-
-  async #receiveSlow(): Promise<unknown> {
-    const v = await this._next();
-    if (v === DONE) throw new EndOfChannel(`the peer '${this.peer[0]}' closed the stream of context ${this.target}`);
-    return v;
-  }
-
-  #wake(): void {
-    const ws = this.#waiters;
-    if (ws.length === 0) return;
-    this.#waiters = [];
-    for (const w of ws) w();
-  }
-}
-
-/** @internal Run a context's pump in its own shielded scope; returns how to stop it. */
-export function startPump(ctx: Context): () => Promise<void> {
-  const scope = new CancelScope({ shield: true });
-  const done = withCancelScope(scope, () => ctx._pump());
-  return async () => {
-    scope.cancel();
-    await done;
-  };
 }

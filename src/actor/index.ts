@@ -19,7 +19,7 @@ export { RemoteActorError, ContextCancelled, StreamOverrun, ActorDiedError, Acto
 export { registerSpawnBackend, getSpawnBackend, type SpawnBackend, type SpawnRequest, type SpawnedChild, type ChildExit } from './spawn/backend.ts';
 export { killTree } from './spawn/kill-tree.ts';
 export type { StartActorOptions, BaseStartActorOptions, SpawnBackendOptions } from './spawn/spawn.ts';
-export type { TeardownOptions, TeardownOutcome } from './supervise.ts';
+export type { TeardownOptions, TeardownOutcome } from './teardown.ts';
 export type { RootOptions } from './root.ts';
 export type { RegistryEntry } from './registry.ts';
 export { findActor, waitForActor, getRegistry } from './discovery.ts';

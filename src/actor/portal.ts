@@ -5,8 +5,9 @@
 // child only) ends it at once.
 import { CancelScope, cancellable, isCancelled, moveOnAfter, withCancelScope } from '../core/index.ts';
 import type { Address, Connection, Dialog, Uid } from '../ipc/index.ts';
+import { ignore } from '../core/ignore.ts';
 import { unboxError } from './box.ts';
-import { Context, startPump } from './context.ts';
+import { Context } from './context.ts';
 import { RemoteCancelIgnoredError, ContextCancelled, TransportError } from './errors.ts';
 import { isExported, nameOf, normalizeModule, parseTarget, type ContextFn } from './modules.ts';
 
@@ -24,18 +25,24 @@ export interface OpenContextOptions {
   cancelWaitMs?: number;
 }
 
+/** @internal What the actor nursery that started an actor does for its portal. */
+export interface ChildControl {
+  /** tear the child down (cancel, grace, then signals) and wait until it is gone */
+  stop(): Promise<void>;
+  /** SIGKILL it (terminate a thread) and wait until it is reaped */
+  kill(): Promise<void>;
+  /** its enabled modules, normalised */
+  enabled: ReadonlySet<string>;
+}
+
 /** A handle to call into another actor. Made by `startActor`, `runInActor`, `findActor`. */
 export class Portal {
   /** the connection to the actor */
   readonly conn: Connection;
-  /** @internal how `cancelActor` tears the actor down, if this actor is our child */
-  _stop: (() => Promise<void>) | undefined;
-  /** @internal how `kill` ends the actor at once, if this actor is our child */
-  _kill: (() => Promise<void>) | undefined;
-  /** @internal the actor's enabled modules (normalised), if known (a child of this actor) */
-  _enabled: ReadonlySet<string> | undefined;
-  /** @internal the one-shot result of `runInActor` */
-  _result: Promise<unknown> | undefined;
+  /** what the actor nursery that started the actor does for `cancelActor` and `kill` (a child of this actor) */
+  #child: ChildControl | undefined;
+  /** the one-shot result of `runInActor` */
+  #result: Promise<unknown> | undefined;
   /** the actor's listening address, if known */
   addr: Address | null;
   /** the actor's OS pid (for a thread actor: the pid of its process) */
@@ -52,6 +59,22 @@ export class Portal {
     this.conn = conn;
     this.addr = addr;
     this.pid = conn.peer.pid;
+  }
+
+  /** @internal The actor is a child of this actor: `cancelActor`, `kill` and `canRun` go through `control`. */
+  adopt(control: ChildControl): void {
+    this.#child = control;
+  }
+
+  /** @internal The actor was started by `runInActor`: `result()` gives `result`. */
+  expectResult(result: Promise<unknown>): void {
+    result.catch(ignore('the nursery sees the failure; result() rethrows it to whoever asks'));
+    this.#result = result;
+  }
+
+  /** @internal Ask the actor's runtime to cancel everything it runs (no wait for its exit). */
+  requestCancel(): Promise<unknown> {
+    return this.#call(RUNTIME_NS, 'cancel', [], false);
   }
 
   /** The actor's `[name, uuid]`. */
@@ -98,20 +121,20 @@ export class Portal {
     } catch {
       return false;
     }
-    if (target === undefined || (this._enabled !== undefined && !this._enabled.has(target.ns))) return false;
+    if (target === undefined || (this.#child !== undefined && !this.#child.enabled.has(target.ns))) return false;
     return isExported(target.ns, target.func) !== false;
   }
 
   /** Call the function exported as `func` by the enabled module `ns`. See {@link Portal.run}. */
   runFromNs(ns: string, func: string, ...args: unknown[]): Promise<unknown> {
-    return this._call(ns === RUNTIME_NS ? ns : normalizeModule(ns), func, args, true);
+    return this.#call(ns === RUNTIME_NS ? ns : normalizeModule(ns), func, args, true);
   }
 
   /**
-   * @internal One call. With `stopOnCancel`, a call interrupted here cancels the
+   * One call. With `stopOnCancel`, a call interrupted here cancels the
    * remote task and waits (bounded) for it to end; without, it just leaves.
    */
-  async _call(ns: string, func: string, args: unknown[], stopOnCancel: boolean): Promise<unknown> {
+  async #call(ns: string, func: string, args: unknown[], stopOnCancel: boolean): Promise<unknown> {
     const dialog = this.conn.openDialog();
     let finished = true;
     try {
@@ -182,7 +205,7 @@ export class Portal {
       return Promise.reject(err);
     }
     const { ns, func } = target;
-    return openContextOn(this.conn, ns, func, args, body as (ctx: Context, first: unknown) => Promise<V> | V, opts.cancelWaitMs ?? this.cancelWaitMs);
+    return Context.open(this.conn, ns, func, args, body as (ctx: Context, first: unknown) => Promise<V> | V, opts.cancelWaitMs ?? this.cancelWaitMs);
   }
 
   /**
@@ -192,13 +215,13 @@ export class Portal {
    * (bounded by `waitMs`, default the portal's `cancelWaitMs`). Returns whether it acknowledged.
    */
   async cancelActor(opts: { waitMs?: number } = {}): Promise<boolean> {
-    if (this._stop) {
-      await this._stop();
+    if (this.#child) {
+      await this.#child.stop();
       return true;
     }
     const waitMs = opts.waitMs ?? this.cancelWaitMs;
     if (this.conn.closed) return false;
-    const acked = await withCancelScope({ shield: true }, () => moveOnAfter(waitMs, () => this._call(RUNTIME_NS, 'cancel', [], false).catch(() => false)));
+    const acked = await withCancelScope({ shield: true }, () => moveOnAfter(waitMs, () => this.requestCancel().catch(ignore('the actor did not acknowledge: the wait for its link to close says the rest'))));
     await withCancelScope({ shield: true }, () => moveOnAfter(waitMs, () => this.conn.waitClosed()));
     return acked === true;
   }
@@ -212,14 +235,15 @@ export class Portal {
    * child of this actor (a `TypeError` otherwise); a no-op once it has exited.
    */
   async kill(): Promise<void> {
-    if (!this._kill) throw new TypeError(`actor '${this.name}' is not a child of this actor: it cannot be killed from here (use cancelActor())`);
-    await withCancelScope({ shield: true }, () => this._kill!());
+    const child = this.#child;
+    if (!child) throw new TypeError(`actor '${this.name}' is not a child of this actor: it cannot be killed from here (use cancelActor())`);
+    await withCancelScope({ shield: true }, () => child.kill());
   }
 
   /** For a portal from `runInActor`: the function's result (its error is thrown). A checkpoint. */
   async result(): Promise<unknown> {
-    if (!this._result) throw new Error(`actor '${this.name}' was not started with runInActor: it has no result`);
-    return cancellable(this._result);
+    if (!this.#result) throw new Error(`actor '${this.name}' was not started with runInActor: it has no result`);
+    return cancellable(this.#result);
   }
 }
 
@@ -264,63 +288,4 @@ async function stopCall(d: Dialog, self: Uid, err: unknown, waitMs: number): Pro
     }),
   );
   return remote ?? (r === 'stopped' ? r : 'ignored');
-}
-
-/** @internal The opener's side of a context over `conn`. */
-export async function openContextOn<V>(
-  conn: Connection,
-  ns: string,
-  func: string,
-  args: unknown[],
-  body: (ctx: Context, first: unknown) => Promise<V> | V,
-  cancelWaitMs: number,
-): Promise<V | undefined> {
-  const dialog = conn.openDialog();
-  const ctx = new Context('opener', dialog, conn.localUid, conn.peerUid, `${ns}:${func}`);
-  const stopPump = startPump(ctx);
-  let value: V | undefined;
-  let sent = false;
-  try {
-    try {
-      try {
-        await dialog.send({ type: 'Start', ns, func, value: args });
-      } catch (err) {
-        if (isCancelled(err)) sent = true; // written, cancelled while the transport drained
-        throw err;
-      }
-      sent = true;
-      await ctx._waitFor(() => ctx._first !== undefined || ctx.done || (ctx.functype !== null && ctx.functype !== 'context'));
-      if (ctx._error) throw ctx._error;
-      if (ctx._first === undefined) throw new TypeError(`${ns}:${func} is not a context function (mark it with context()): use portal.run() for it`);
-      const bodyScope = new CancelScope();
-      ctx._interrupt = bodyScope;
-      value = await withCancelScope(bodyScope, () => body(ctx, ctx._first!.value));
-      if (!ctx._error && !ctx._cancelRequested) await ctx._waitFor(() => ctx.done);
-      if (ctx._cancelRequested && !(await ctx._stopRemote(cancelWaitMs))) {
-        throw new RemoteCancelIgnoredError(conn.peerUid, `${ns}:${func}`, cancelWaitMs, null);
-      }
-    } catch (err) {
-      if (err instanceof RemoteCancelIgnoredError) throw err;
-      const early = ctx._error;
-      const stopped = sent ? await ctx._stopRemote(cancelWaitMs) : true;
-      const remote = ctx._error;
-      // a real remote error beats a local cancel; the link dropping while we stop the
-      // callee (its actor is being torn down with us) does not
-      const dropped = remote instanceof TransportError && remote !== early;
-      if (isCancelled(err) && remote && !(remote instanceof ContextCancelled) && !dropped) throw remote;
-      // the callee neither answered nor went away: say so (it may still be running)
-      if (!stopped) throw new RemoteCancelIgnoredError(conn.peerUid, `${ns}:${func}`, cancelWaitMs, err);
-      throw err;
-    }
-  } finally {
-    await stopPump();
-    dialog.close();
-  }
-  const e = ctx._error as Error | undefined;
-  if (e) {
-    const absorbed = ctx._cancelRequested && e instanceof ContextCancelled && e.canceller?.[1] === ctx.self[1];
-    if (absorbed) return undefined;
-    throw e;
-  }
-  return ctx._cancelRequested ? undefined : value;
 }

@@ -7,7 +7,7 @@ import { CancelScope, isCancelled, withCancelScope } from '../core/index.ts';
 import type { BoxedError, Connection, Dialog, Uid } from '../ipc/index.ts';
 import { MsgTypeError } from '../ipc/index.ts';
 import { boxCancelled, boxError } from './box.ts';
-import { Context, startPump } from './context.ts';
+import { Context } from './context.ts';
 import { isContextFn } from './modules.ts';
 import type { Actor } from './runtime.ts';
 
@@ -72,23 +72,19 @@ export async function serveDialog(actor: Actor, conn: Connection, dialog: Dialog
     if (m.type === 'Cancel') task.cancel(m.canceller, m.reason ?? 'cancel requested');
   }
   const target = `${start.ns}:${start.func}`;
-  const ctx = isCtx ? new Context('callee', dialog, self, conn.peerUid, target) : undefined;
-  const stopPump = ctx ? startPump(ctx) : undefined;
-  if (ctx) ctx._interrupt = scope;
+  const ctx = isCtx ? new Context('callee', dialog, self, conn.peerUid, target, scope) : undefined;
   actor._tasks.add(task);
   const args = start.value;
   try {
     const result = await withCancelScope(scope, () => (ctx ? fn(ctx, ...args) : fn(...args)));
     if (!scope.cancelledCaught) reply({ type: 'Return', value: result });
-    else if (ctx?._error && !ctx._peerFailed) reply({ type: 'Error', error: boxError(ctx._error, self) });
-    else if (ctx?._cancelRequested && canceller === null) reply({ type: 'Error', error: boxCancelled(self, self, 'the callee cancelled its own context') });
-    else reply({ type: 'Error', error: boxCancelled(self, canceller ?? conn.peerUid, reason) });
+    else reply({ type: 'Error', error: ctx?.cancelledAnswer(canceller) ?? boxCancelled(self, canceller ?? conn.peerUid, reason) });
   } catch (err) {
     if (isCancelled(err)) reply({ type: 'Error', error: boxCancelled(self, actor.cancelledBy ?? self, actor.cancelReason ?? err) });
     else reply({ type: 'Error', error: boxError(err, self) });
   } finally {
     actor._tasks.delete(task);
-    await stopPump?.();
+    await ctx?.finish();
     dialog.close();
   }
 }

@@ -11,7 +11,7 @@ export interface StreamOptions {
    * How many messages the peer may send ahead of this side's consumption (the
    * credit window, fixed). The peer's `send` waits when it is spent. Default:
    * automatic, 512 at first, then up to 4096 for small messages and about 1 MiB of
-   * payload for large ones (`autoWindow` in context.ts).
+   * payload for large ones (`autoWindow` in receive-window.ts).
    */
   window?: number;
   /**
@@ -42,7 +42,7 @@ export class MsgStream<T = unknown> implements AsyncIterable<T> {
    */
   send(value: T): Promise<void> {
     if (this.#closed) return Promise.reject(new ClosedResourceError('this stream was closed: cannot send'));
-    return this.#ctx._send(value);
+    return this.#ctx.sendValue(value);
   }
 
   /**
@@ -51,19 +51,19 @@ export class MsgStream<T = unknown> implements AsyncIterable<T> {
    * context's error if it failed (a remote error, `TransportError`, `StreamOverrun`).
    */
   receive(): Promise<T> {
-    return this.#ctx._receive() as Promise<T>;
+    return this.#ctx.receiveValue() as Promise<T>;
   }
 
   /** Close this side: the peer's iteration ends after what was sent. Idempotent. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#ctx._sendStop();
+    this.#ctx.sendStop();
   }
 
   /** How many received messages wait here unread (at most the window, or `maxBuffer` with `allowOverruns`). */
   get buffered(): number {
-    return this.#ctx._buffered;
+    return this.#ctx.buffered;
   }
 
   /** True once `close()` was called. */
@@ -83,13 +83,13 @@ export class MsgStream<T = unknown> implements AsyncIterable<T> {
   [Symbol.asyncIterator](): AsyncIterator<T> {
     const ctx = this.#ctx;
     const slow = async (): Promise<IteratorResult<T>> => {
-      const r = await ctx._next();
+      const r = await ctx.nextValue();
       return r === DONE ? { value: undefined, done: true } : { value: r as T, done: false };
     };
     return {
       // a value already here is handed over without an async function around it
       next: () => {
-        const v = ctx._take();
+        const v = ctx.takeValue();
         return v === NONE ? slow() : Promise.resolve({ value: v as T, done: false });
       },
       return: async () => ({ value: undefined, done: true }),
@@ -97,7 +97,7 @@ export class MsgStream<T = unknown> implements AsyncIterable<T> {
   }
 }
 
-/** @internal The end-of-stream marker of `Context._next`. */
+/** @internal The end-of-stream marker of `Context.nextValue`. */
 export const DONE: unique symbol = Symbol('furrow.streamDone');
-/** @internal "Nothing buffered" from `Context._take`. */
+/** @internal "Nothing buffered" from `Context.takeValue`. */
 export const NONE: unique symbol = Symbol('furrow.streamNone');

@@ -28,7 +28,8 @@ export interface NurseryOptions {
   cancelGraceMs?: number;
 }
 
-const DEFAULT_GRACE_MS = 10_000;
+/** How long a cancelled nursery waits for tasks that ignore the cancel (ms; `cancelGraceMs`). */
+const DEFAULT_CANCEL_GRACE_MS = 10_000;
 
 /** The handle a nursery body gets for starting tasks. See {@link openNursery}. */
 export class Nursery {
@@ -247,7 +248,7 @@ export async function openNursery<T>(
     const body$ = (async () => {
       value = await scopeStorage.run(scope, body, nursery);
     })();
-    await nursery._finish(body$, opts.cancelGraceMs ?? DEFAULT_GRACE_MS);
+    await nursery._finish(body$, opts.cancelGraceMs ?? DEFAULT_CANCEL_GRACE_MS);
   } finally {
     foreign?.removeEventListener('abort', onAbort);
     scope._exit();

@@ -44,7 +44,7 @@ def auto_window(messages: int, nbytes: int) -> int:
     arrived, then as many as keep AUTO_MAX_BYTES of payload in flight, at most
     AUTO_MAX_MESSAGES and at least one. Small messages get more credit (fewer credit
     round trips), large ones less (bounded memory). Not a wire change: `Credit`
-    records still count messages. Same policy as autoWindow in src/actor/context.ts.
+    records still count messages. Same policy as autoWindow in src/actor/receive-window.ts.
     """
     if messages == 0:
         return DEFAULT_WINDOW

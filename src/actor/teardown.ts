@@ -3,7 +3,6 @@
 // SIGTERM, then SIGKILL. A child that acknowledged gets longer (it is busy
 // reaping its own children, each with their own escalation).
 import { cancellable, moveOnAfter } from '../core/index.ts';
-import { RUNTIME_NS } from './portal.ts';
 import type { ChildActor } from './spawn/spawn.ts';
 
 /** Timing of a teardown. */
@@ -14,8 +13,8 @@ export interface TeardownOptions {
   killMs?: number;
 }
 
-export const DEFAULT_GRACE_MS = 2000;
-export const DEFAULT_KILL_MS = 1000;
+export const DEFAULT_TEARDOWN_GRACE_MS = 2000;
+export const DEFAULT_TEARDOWN_KILL_MS = 1000;
 
 async function exitWithin(child: ChildActor, ms: number): Promise<boolean> {
   if (child.exit) return true;
@@ -32,15 +31,15 @@ export type TeardownOutcome = 'exited' | 'SIGTERM' | 'SIGKILL';
  */
 export async function teardown(child: ChildActor, opts: TeardownOptions = {}): Promise<TeardownOutcome> {
   if (child.exit) return 'exited';
-  const grace = opts.graceMs ?? DEFAULT_GRACE_MS;
+  const grace = opts.graceMs ?? DEFAULT_TEARDOWN_GRACE_MS;
   let acked = false;
   if (child.conn && !child.conn.closed && child.portal) {
-    const r = await moveOnAfter(grace, () => child.portal._call(RUNTIME_NS, 'cancel', [], false).then(() => true, () => false));
+    const r = await moveOnAfter(grace, () => child.portal.requestCancel().then(() => true, () => false));
     acked = r === true;
   }
   if (await exitWithin(child, acked ? grace * 4 : grace)) return 'exited';
   child.process.kill('SIGTERM');
-  if (await exitWithin(child, opts.killMs ?? DEFAULT_KILL_MS)) return 'SIGTERM';
+  if (await exitWithin(child, opts.killMs ?? DEFAULT_TEARDOWN_KILL_MS)) return 'SIGTERM';
   child.process.kill('SIGKILL');
   await cancellable(child.process.exited);
   return 'SIGKILL';
