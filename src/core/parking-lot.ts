@@ -50,9 +50,16 @@ export class ParkingLot {
     return woken;
   }
 
-  /** Wake every parked task; returns how many were woken. */
+  /**
+   * Wake every parked task; returns how many were woken. Cheap when nobody waits (it
+   * runs on every message a dialog or context receives).
+   */
   unparkAll(): number {
-    return this.unpark(this.#parked.size);
+    const parked = this.#parked;
+    if (parked.size === 0) return 0;
+    this.#parked = new Set();
+    for (const p of parked) p.wake();
+    return parked.size;
   }
 
   /**

@@ -8,7 +8,15 @@ import { StreamTransport } from './stream-transport.ts';
 import type { TransportOptions } from './transport.ts';
 
 /** Listen on TCP. `host` defaults to `127.0.0.1` (never all interfaces unless asked); `port` 0 picks a free one. */
-export async function listenTcp(opts: TransportOptions & { host?: string; port?: number } = {}): Promise<Listener> {
+export function listenTcp(opts: TransportOptions & { host?: string; port?: number } = {}): Promise<Listener> {
+  return listenTcpSockets(opts, (s) => new StreamTransport('tcp', `tcp:${s.remoteAddress}:${s.remotePort}`, { readable: s, writable: s }, opts));
+}
+
+/**
+ * @internal Bind a TCP server (loopback unless `host` is given) and make each accepted
+ * socket, Nagle off, a transport with `wrap`: plain TCP here, TLS-PSK in tls-psk.ts.
+ */
+export async function listenTcpSockets(opts: { host?: string; port?: number }, wrap: (s: Socket) => StreamTransport): Promise<Listener> {
   const host = opts.host ?? '127.0.0.1';
   const server = createServer({ noDelay: true });
   await suspend<void>((resolve, reject) => {
@@ -21,11 +29,11 @@ export async function listenTcp(opts: TransportOptions & { host?: string; port?:
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;
   const boundHost = typeof addr === 'object' && addr ? addr.address : host;
-  const wrap = (s: Socket) => {
+  const accept = (s: Socket): StreamTransport => {
     s.setNoDelay(true);
-    return new StreamTransport('tcp', `tcp:${s.remoteAddress}:${s.remotePort}`, { readable: s, writable: s }, opts);
+    return wrap(s);
   };
-  return new Listener(server, { kind: 'tcp', host: boundHost, port }, wrap, () => {});
+  return new Listener(server, { kind: 'tcp', host: boundHost, port }, accept, () => {});
 }
 
 /** Connect over TCP. A checkpoint; fails with `TransportError` (code `'io'`). */

@@ -2,12 +2,13 @@
 // they hold the same key during the TLS handshake (mutual authentication, no
 // certificates), and every frame after it is encrypted. A peer with a wrong or missing
 // key never gets a single frame through: the handshake fails and the socket is closed.
-import { createConnection as createTcp, createServer, type Socket } from 'node:net';
-import { connect as connectTls, TLSSocket } from 'node:tls';
+import { createConnection as createTcp, type Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { suspend } from '../core/index.ts';
 import { TransportError } from './errors.ts';
-import { Listener } from './listener.ts';
+import type { Listener } from './listener.ts';
 import { StreamTransport } from './stream-transport.ts';
+import { listenTcpSockets } from './tcp.ts';
 import type { TransportOptions } from './transport.ts';
 
 /** The one cipher suite offered: PSK key exchange, AES-256-GCM (authenticated encryption). */
@@ -33,6 +34,12 @@ function checkCredential(cred: PskCredential): void {
 }
 
 /**
+ * node:tls (and crypto under it) is loaded on first use: this module is in the IPC
+ * entry, and an actor that never links to another host should not pay for it at start.
+ */
+const loadTls = (): Promise<typeof import('node:tls')> => import('node:tls');
+
+/**
  * Listen for authenticated links. `host` defaults to `127.0.0.1`; give the host's
  * address to accept other hosts. A peer whose key differs is dropped in the handshake
  * and never reaches `accept()` with a usable frame.
@@ -40,20 +47,8 @@ function checkCredential(cred: PskCredential): void {
 export async function listenTlsPsk(cred: PskCredential, opts: TransportOptions & { host?: string; port?: number } = {}): Promise<Listener> {
   checkCredential(cred);
   const key = Buffer.from(cred.key);
-  const host = opts.host ?? '127.0.0.1';
-  const server = createServer({ noDelay: true });
-  await suspend<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const addr = server.address();
-  const port = typeof addr === 'object' && addr ? addr.port : 0;
-  const boundHost = typeof addr === 'object' && addr ? addr.address : host;
-  const wrap = (raw: Socket) => {
-    raw.setNoDelay(true);
+  const { TLSSocket } = await loadTls();
+  return listenTcpSockets(opts, (raw: Socket) => {
     const s = new TLSSocket(raw, {
       isServer: true,
       ciphers: PSK_CIPHERS,
@@ -62,8 +57,7 @@ export async function listenTlsPsk(cred: PskCredential, opts: TransportOptions &
       pskCallback: (_sock: TLSSocket, identity: string) => (identity === cred.identity ? key : null),
     } as ConstructorParameters<typeof TLSSocket>[1]);
     return new StreamTransport('tcp', `tls-psk:${raw.remoteAddress}:${raw.remotePort}`, { readable: s, writable: s }, opts);
-  };
-  return new Listener(server, { kind: 'tcp', host: boundHost, port }, wrap, () => {});
+  });
 }
 
 /**
@@ -74,6 +68,7 @@ export async function listenTlsPsk(cred: PskCredential, opts: TransportOptions &
 export async function connectTlsPsk(host: string, port: number, cred: PskCredential, opts: TransportOptions = {}): Promise<StreamTransport> {
   checkCredential(cred);
   const where = `tls-psk:${host}:${port}`;
+  const { connect: connectTls } = await loadTls();
   const s = await suspend<TLSSocket>((resolve, reject) => {
     let reachedPeer = false;
     const raw = createTcp({ host, port, noDelay: true });
