@@ -49,3 +49,8 @@ async def leaf(ctx, plan, log):
         await asyncio.sleep(10**6)
     finally:
         note(log, "finally", path)
+
+
+async def echo(value):
+    """Answer `value` as it came (the fuzz run's check that an actor still serves a normal client)."""
+    return value

@@ -140,3 +140,8 @@ export const grow = context(async (ctx, plan: ActorPlan, log: string) => {
     body: () => behave(plan.path, plan.behaviour, plan.delayMs, log),
   });
 });
+
+/** Answer `value` as it came (the fuzz run's check that an actor still serves a normal client). */
+export async function echo(value: unknown): Promise<unknown> {
+  return value;
+}
