@@ -14,7 +14,7 @@ import { fuzzConnections, idleLinks, openFds, rssKiB, silentLinks, slowloris, ty
 export interface FuzzSize {
   /** bad connections per measured round (the warm-up round has as many) */
   connections: number;
-  /** measured rounds: RSS is taken after each */
+  /** measured rounds (at least 2): RSS is taken after each */
   rounds: number;
   /** slowloris peers during the first measured round */
   slowloris: number;
@@ -30,6 +30,8 @@ export interface FuzzReport {
   tally: Record<string, CaseTally>;
   /** RSS (KiB) after the warm-up, then after each measured round, then after the idle crowd */
   rssKiB: number[];
+  /** the same for the JS heap after a full collection (a Node actor started with --expose-gc), else empty */
+  heapKiB: number[];
   fdsBefore: number;
   fdsAfter: number;
   /** how long after its first byte each slowloris peer was cut off (ms) */
@@ -91,19 +93,28 @@ function addTally(into: Record<string, CaseTally>, round: Record<string, CaseTal
   }
 }
 
-/** Fuzz the actor behind `portal`, which serves `ns:echo`. */
-export async function fuzzActor(portal: Portal, ns: string, size: FuzzSize): Promise<FuzzReport> {
+/**
+ * Fuzz the actor behind `portal`, which serves `ns:echo`. `heapProbe` (a Node actor)
+ * names a function there that answers `{ heapUsedKiB }` after a full collection.
+ */
+export async function fuzzActor(portal: Portal, ns: string, size: FuzzSize, heapProbe?: string): Promise<FuzzReport> {
   const path = (portal.addr as { path: string }).path;
   const pid = portal.pid;
+  const heap: number[] = [];
+  const measure = async (): Promise<void> => {
+    if (heapProbe) heap.push(((await portal.run(heapProbe)) as { heapUsedKiB: number }).heapUsedKiB);
+    rss.push(rssKiB(pid));
+  };
+  const rss: number[] = [];
   await fuzzConnections(path, size.connections, size.seed); // pools, free lists and heaps reach their working size
   const fdsBefore = openFds(pid);
-  const rss = [rssKiB(pid)];
+  await measure();
 
   const tally: Record<string, CaseTally> = {};
   const dribbling = slowloris(path, size.slowloris);
   for (let round = 1; round <= size.rounds; round++) {
     addTally(tally, await fuzzConnections(path, size.connections, size.seed + round));
-    rss.push(rssKiB(pid));
+    await measure();
   }
   const slowlorisMs = await dribbling;
 
@@ -116,16 +127,17 @@ export async function fuzzActor(portal: Portal, ns: string, size: FuzzSize): Pro
   for (const p of idle) p.socket.destroy();
   const overParent = await portal.run(`${ns}:echo`, 'still serving');
   const served = JSON.stringify(fresh) === '{"after":"fuzz"}' && overParent === 'still serving';
-  rss.push(rssKiB(pid));
+  await measure();
 
   const fdsAfter = await settledFds(pid, fdsBefore);
-  return { actor: portal.name, tally, rssKiB: rss, fdsBefore, fdsAfter, slowlorisMs, crowdRefused, served };
+  return { actor: portal.name, tally, rssKiB: rss, heapKiB: heap, fdsBefore, fdsAfter, slowlorisMs, crowdRefused, served };
 }
 
 /** The report as lines to print. */
 export function formatFuzzReport(r: FuzzReport): string {
   const mb = (kib: number): string => (kib / 1024).toFixed(1);
   const lines = [`${r.actor}: RSS (MB) after the warm-up, each round, the idle crowd: ${r.rssKiB.map(mb).join(' -> ')}; fds ${r.fdsBefore} -> ${r.fdsAfter}`];
+  if (r.heapKiB.length) lines.push(`  JS heap after a full GC (MB), same points: ${r.heapKiB.map(mb).join(' -> ')}`);
   lines.push(`  slowloris cut off after ${r.slowlorisMs.map((ms) => (Number.isFinite(ms) ? (ms / 1000).toFixed(1) : 'never')).join(', ')} s; 65th silent link refused: ${r.crowdRefused}; served after: ${r.served}`);
   for (const [name, t] of Object.entries(r.tally)) {
     lines.push(`  ${name}: ${t.asExpected}/${t.sent} as expected${t.otherwise.length ? ` (otherwise: ${t.otherwise.join('; ')})` : ''}`);

@@ -1,54 +1,53 @@
-// `npm run chaos -- --trials N --seed S [--jobs J] [--max-actors M] [--trace]`: run N randomized
-// trials (trial i has seed S + i; `--trials 1 --seed X` replays trial X), print a
-// line per trial, a line per failure with its seed, and the summary table. Exits 1
-// if any trial failed.
+// `npm run chaos -- --trials N --seed S [--jobs J] [--max-actors M] [--trace]`: run N
+// randomized trials (trial i has seed S + i; `--trials 1 --seed X` replays trial X),
+// print a line per trial, a line per failure with its seed, and the summary table.
+// `npm run chaos -- --fuzz N`: the fuzz run instead, N bad connections per round
+// against a live Node actor and a live Python actor. Exits 1 if anything failed.
 import { parseArgs } from 'node:util';
-import { DEFAULT_LIMITS, planTrial } from './plan.ts';
+import { runFuzz } from './fuzz-main.ts';
+import { DEFAULT_LIMITS } from './plan.ts';
 import { describeFailure, formatSummary, summarize } from './report.ts';
-import { runTrial, type TrialResult } from './trial.ts';
+import { actorCount, runTrials } from './run.ts';
 
 const { values } = parseArgs({
   options: {
     trials: { type: 'string', default: '30' },
     seed: { type: 'string', default: '1' },
     jobs: { type: 'string', default: '1' },
-    trace: { type: 'boolean', default: false },
     'max-actors': { type: 'string', default: String(DEFAULT_LIMITS.maxActors) },
+    trace: { type: 'boolean', default: false },
+    fuzz: { type: 'string' },
   },
 });
-const trials = Number(values.trials);
-const seed = Number(values.seed);
-const jobs = Number(values.jobs);
-const maxActors = Number(values['max-actors']);
-for (const [name, v] of [['trials', trials], ['seed', seed], ['jobs', jobs], ['max-actors', maxActors]] as const) {
-  if (!Number.isInteger(v) || v < (name === 'seed' ? 0 : 1)) throw new Error(`--${name} must be a whole number (got ${String(v)})`);
-}
+const number = (name: string, v: string | undefined, min: number): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be a whole number of at least ${min} (got ${String(v)})`);
+  return n;
+};
+const seed = number('seed', values.seed, 0);
 
-const results: TrialResult[] = [];
-let next = 0;
-const t0 = performance.now();
-await Promise.all(
-  Array.from({ length: Math.min(jobs, trials) }, async () => {
-    while (next < trials) {
-      const s = seed + next++;
-      const r = await runTrial(planTrial(s, { maxActors }), { trace: values.trace ? (l) => console.log(`  seed ${s} ${l}`) : undefined });
-      results.push(r);
-      const td = r.teardownMs === null ? 'root killed' : `teardown ${Math.round(r.teardownMs)} ms`;
-      console.log(`seed ${s}: ${r.ok ? 'ok' : 'FAILED'} (${r.plan.root.children.length ? countActors(r) : 0} actors, ${td}, tree gone ${Math.round(r.zeroMs)} ms after the root)`);
+if (values.fuzz !== undefined) {
+  process.exitCode = (await runFuzz(number('fuzz', values.fuzz, 1), seed)) ? 0 : 1;
+} else {
+  const trials = number('trials', values.trials, 1);
+  const t0 = performance.now();
+  const results = await runTrials({
+    trials,
+    seed,
+    jobs: number('jobs', values.jobs, 1),
+    limits: { maxActors: number('max-actors', values['max-actors'], 1) },
+    trace: values.trace ? (s, line) => console.log(`  seed ${s} ${line}`) : undefined,
+    onResult: (r) => {
+      const td = r.teardownMs === null ? 'root SIGKILLed' : `teardown ${Math.round(r.teardownMs)} ms`;
+      console.log(`seed ${r.seed}: ${r.ok ? 'ok' : 'FAILED'} (${actorCount(r)} actors, ${td}, tree gone ${Math.round(r.zeroMs)} ms after the root)`);
       if (!r.ok) for (const line of describeFailure(r)) console.log(line);
-    }
-  }),
-);
-results.sort((a, b) => a.seed - b.seed);
-console.log(`\n${trials} trials from seed ${seed} in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
-console.log(formatSummary(summarize(results)));
-const failed = results.filter((r) => !r.ok);
-if (failed.length) {
-  console.log(`\nfailed seeds: ${failed.map((r) => r.seed).join(' ')}`);
-  process.exitCode = 1;
-}
-
-function countActors(r: TrialResult): number {
-  const count = (cs: typeof r.plan.root.children): number => cs.reduce((n, c) => n + 1 + count(c.children), 0);
-  return count(r.plan.root.children);
+    },
+  });
+  console.log(`\n${trials} trials from seed ${seed} in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+  console.log(formatSummary(summarize(results)));
+  const failed = results.filter((r) => !r.ok);
+  if (failed.length) {
+    console.log(`\nfailed seeds: ${failed.map((r) => r.seed).join(' ')}`);
+    process.exitCode = 1;
+  }
 }

@@ -145,3 +145,10 @@ export const grow = context(async (ctx, plan: ActorPlan, log: string) => {
 export async function echo(value: unknown): Promise<unknown> {
   return value;
 }
+
+/** This process's memory after a full collection where `--expose-gc` allows one (the fuzz run's leak check). */
+export async function memoryAfterGc(): Promise<{ rssKiB: number; heapUsedKiB: number }> {
+  (globalThis as { gc?: () => void }).gc?.();
+  const m = process.memoryUsage();
+  return { rssKiB: Math.round(m.rss / 1024), heapUsedKiB: Math.round(m.heapUsed / 1024) };
+}
