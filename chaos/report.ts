@@ -1,5 +1,6 @@
 // The chaos run's summary: one table of what the trials found, and a line per
 // failed trial with its seed (replay it with `npm run chaos -- --trials 1 --seed S`).
+import { actorsOf } from './plan.ts';
 import type { TrialResult } from './trial.ts';
 
 /** The figures of a run. */
@@ -16,6 +17,19 @@ export interface Summary {
   teardownMaxMs: number;
   zeroP50Ms: number;
   zeroMaxMs: number;
+  /** what the trials did: raises, spins, ignored cancels reached; outside signals that hit, by target and signal */
+  did: Record<string, number>;
+  /** what the roots reported, by kind of fact */
+  reported: Record<string, number>;
+}
+
+function countBy<T>(items: T[], key: (t: T) => string | null): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const t of items) {
+    const k = key(t);
+    if (k !== null) out[k] = (out[k] ?? 0) + 1;
+  }
+  return out;
 }
 
 function percentile(xs: number[], p: number): number {
@@ -41,7 +55,18 @@ export function summarize(results: TrialResult[]): Summary {
     teardownMaxMs: Math.round(Math.max(0, ...teardowns)),
     zeroP50Ms: Math.round(percentile(zeros, 50)),
     zeroMaxMs: Math.round(Math.max(0, ...zeros)),
+    did: {
+      ...countBy(results.flatMap((r) => r.events), (e) => (['raise', 'spin'].includes(e.ev) ? e.ev : null)),
+      'ignore (reached)': results.reduce((n, r) => n + r.events.filter((e) => e.ev === 'behaving' && behaviourOf(r, e.path) === 'ignore').length, 0),
+      ...countBy(results.flatMap((r) => r.faults.filter((f) => f.hit)), (f) =>
+        `${f.target === 'root' ? 'root' : 'actor'} ${f.signal}${f.signal === 'SIGSTOP' ? (f.resumed ? '+SIGCONT' : ' (left stopped)') : ''}`),
+    },
+    reported: countBy(results.flatMap((r) => r.facts ?? []), (f) => f.kind),
   };
+}
+
+function behaviourOf(r: TrialResult, path: string): string | undefined {
+  return actorsOf(r.plan.root.children).find((a) => a.path === path)?.behaviour;
 }
 
 /** One failed trial, as lines to print. */
@@ -71,5 +96,7 @@ export function formatSummary(s: Summary): string {
     ['teardown time p50 / max (ms)', `${s.teardownP50Ms} / ${s.teardownMaxMs}`],
     ['root end to last process gone p50 / max (ms)', `${s.zeroP50Ms} / ${s.zeroMaxMs}`],
   ];
+  const list = (o: Record<string, number>): string => Object.entries(o).sort().map(([k, n]) => `${k} ${n}`).join(', ') || 'none';
+  rows.push(['what the trials did (reached / hit)', list(s.did)], ['what the roots reported (facts)', list(s.reported)]);
   return ['| what | count |', '| --- | ---: |', ...rows.map(([k, v]) => `| ${k} | ${v} |`)].join('\n');
 }

@@ -1,6 +1,6 @@
 // Running many chaos trials, `jobs` at a time: trial i of a run from seed S has
 // seed S + i, so `--trials 1 --seed S+i` replays it alone.
-import { planTrial, type PlanLimits } from './plan.ts';
+import { actorsOf, planTrial, type PlanLimits } from './plan.ts';
 import { runTrial, type TrialResult } from './trial.ts';
 
 /** What to run. */
@@ -36,6 +36,5 @@ export async function runTrials(opts: RunOptions): Promise<TrialResult[]> {
 
 /** How many actors a trial's tree has below its root. */
 export function actorCount(r: TrialResult): number {
-  const count = (cs: TrialResult['plan']['root']['children']): number => cs.reduce((n, c) => n + 1 + count(c.children), 0);
-  return count(r.plan.root.children);
+  return actorsOf(r.plan.root.children).length;
 }

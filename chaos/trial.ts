@@ -50,6 +50,10 @@ export interface TrialResult {
   left: number[];
   /** how long after the root's end the last process of the tree was gone (ms) */
   zeroMs: number;
+  /** what the actors noted, the outside signals as applied, what the root reported */
+  events: ChaosEvent[];
+  faults: FaultRecord[];
+  facts: Fact[] | null;
   /** where the plan, the log and the root's output are (kept only for a failed trial) */
   dir: string;
   ok: boolean;
@@ -150,7 +154,7 @@ export async function runTrial(plan: TrialPlan, opts: TrialOptions = {}): Promis
   writeFileSync(join(dir, 'root-output.txt'), output.join('\n'));
   writeFileSync(join(dir, 'faults.json'), JSON.stringify({ faults, root, elapsedMs: exitAt - t0 }, null, 1));
   if (ok) rmSync(dir, { recursive: true, force: true });
-  return { seed: plan.seed, plan, verdict, hung, teardownMs, slow, left, zeroMs: left.length ? ZERO_AFTER_MS : zeroMs, dir, ok };
+  return { seed: plan.seed, plan, verdict, hung, teardownMs, slow, left, zeroMs: left.length ? ZERO_AFTER_MS : zeroMs, events, faults, facts, dir, ok };
 }
 
 /** `pid state cmdline` of a process, for a trace. */
