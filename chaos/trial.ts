@@ -26,13 +26,14 @@ export const HANG_MS = 60_000;
 
 /**
  * The stated bound on the root's teardown, from the moment its body stopped (or it
- * got SIGTERM) to its exit: the body's contexts wait up to `graceMs` for their
- * callees, each child then gets a cancel request and `graceMs` (4 x `graceMs` once
- * it acknowledged), `killMs` after SIGTERM, and up to 1 s for its link to report its
- * end; plus 1 s for a loaded machine.
+ * got SIGTERM) to its exit: the body's contexts wait up to `cancelWaitMs` (=
+ * `graceMs`) for their callees; each child then gets up to `graceMs` to acknowledge
+ * a cancel request and `graceMs` to exit (4 x `graceMs` once it acknowledged),
+ * `killMs` after SIGTERM, and up to 1 s for its link to report its end; plus 1 s for
+ * a loaded machine. 5.3 s for the trials' 500/300 ms.
  */
 export function teardownBoundMs(plan: TrialPlan): number {
-  return plan.graceMs + 4 * plan.graceMs + plan.killMs + 1000 + 1000;
+  return plan.graceMs + plan.graceMs + 4 * plan.graceMs + plan.killMs + 1000 + 1000;
 }
 
 /** What one trial found. */
