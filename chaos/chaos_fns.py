@@ -3,7 +3,8 @@
 `leaf` mirrors the Node `grow` context of chaos/tree.ts for an actor with no
 children: it notes that it is up in the trial's log, reports its pid through
 `started()`, and behaves as its plan says (wait, raise ChaosError, spin in a
-pure-Python loop, or swallow every cancellation), noting each step.
+pure-Python loop, or swallow every cancellation), noting each step. `echo` serves
+the fuzz run (chaos/fuzz-suite.ts).
 """
 from __future__ import annotations
 

@@ -62,7 +62,7 @@ const WRONG_SHAPES: unknown[] = [
   { type: 'Aid', name: 'again', uuid: 'x', pid: 1, runtime: 'node', version: 1 },
 ];
 
-/** Every case the fuzz run cycles through. `ns` is the module the actor serves `echo` from. */
+/** Every case the fuzz run cycles through. */
 export function fuzzCases(): FuzzCase[] {
   return [
     { name: 'random bytes, no handshake', expect: 'closes', send: (p, r) => p.socket.end(bytes(r, r.int(1, 64))) },

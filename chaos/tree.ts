@@ -3,7 +3,8 @@
 // actors), opens `grow` (or the Python `leaf`) in each, reports the pids of its
 // subtree through `started()`, and then behaves as its plan says. Every actor notes
 // what it did (up, raise, spin, a cancel it swallowed, its finally) in the trial's log
-// file, one JSON line per event, so the oracle knows what really happened.
+// file, one JSON line per event, so the oracle knows what really happened. `echo`
+// and `memoryAfterGc` serve the fuzz run (fuzz-suite.ts).
 import 'furrow/asyncio';
 import { appendFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
