@@ -49,6 +49,10 @@ class _ExtHook:
         return None
 
 
+#: After a body bigger than this, the checker's Unpacker (whose buffer grew to hold it) is replaced.
+_CHECK_KEEP_BYTES = 1024 * 1024
+
+
 class _StructureCheck:
     """Checks that bytes are exactly one well-formed msgpack value, building nothing.
 
@@ -83,6 +87,8 @@ class _StructureCheck:
             self._new()
             raise msgpack.ExtraData(None, b"")
         self._at = end
+        if len(data) > _CHECK_KEEP_BYTES:
+            self._new()  # its buffer grew to the size of this body: do not keep that
 
 
 # decoding happens on the event loop's thread only (payloads are decoded before a plain
