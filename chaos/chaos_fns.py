@@ -34,11 +34,14 @@ async def leaf(ctx, plan, log):
     note(log, "behaving", path)
     try:
         if behaviour == "ignore":
+            noted = False
             while True:
                 try:
                     await asyncio.sleep(3600)
                 except asyncio.CancelledError:
-                    note(log, "ignored", path)  # swallowed on purpose
+                    if not noted:
+                        note(log, "ignored", path)  # swallowed on purpose (noted once)
+                    noted = True
         await asyncio.sleep(plan["delayMs"] / 1000)
         if behaviour == "raise":
             note(log, "raise", path)

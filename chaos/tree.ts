@@ -108,11 +108,14 @@ export async function behave(path: string, behaviour: Behaviour | 'wait', delayM
   note(log, { ev: 'behaving', path });
   try {
     if (behaviour === 'ignore') {
-      for (;;) {
+      // in a cancelled scope every wait fails at once, so this loop then spins through
+      // microtasks: the cancel is noted once, not on every turn
+      for (let noted = false; ; ) {
         try {
           await sleepForever();
         } catch {
-          note(log, { ev: 'ignored', path }); // a cancel, swallowed on purpose
+          if (!noted) note(log, { ev: 'ignored', path }); // a cancel, swallowed on purpose
+          noted = true;
         }
       }
     }
