@@ -45,6 +45,30 @@ test.each([
   }
 });
 
+/** Forks argv[1:] and never reaps it: once it dies it stays a zombie until this process exits. */
+const NEVER_REAPS = 'import os, sys, time\nif os.fork() == 0:\n    os.execv(sys.argv[1], sys.argv[1:])\ntime.sleep(120)';
+
+test('a child is gone within the bound even when its dead parent stays an unreaped zombie', async () => {
+  // a parent whose own parent died too is reaped by pid 1, which in a container may
+  // take seconds or never happen; the watchdog must not take the zombie for a parent
+  const holder = spawn('/usr/bin/python3', ['-c', NEVER_REAPS, process.execPath, '--conditions=furrow-source', fixture('orphan-root.ts'), 'startedThenSpin'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let pids: number[] = [];
+  try {
+    const [line] = (await once(createInterface({ input: holder.stdout! }), 'line')) as [string];
+    const tree = JSON.parse(line) as { root: number; pids: number[] };
+    pids = [tree.root, ...tree.pids];
+    process.kill(tree.root, 'SIGKILL');
+    while (!readFileSync(`/proc/${tree.root}/stat`, 'utf8').includes(') Z ')) await new Promise((r) => setTimeout(r, 5));
+    expect(await waitAllGone(tree.pids, ORPHAN_BOUND_MS + 2000)).toBeLessThan(ORPHAN_BOUND_MS);
+    expect(readFileSync(`/proc/${tree.root}/stat`, 'utf8')).toContain(') Z '); // still not reaped
+  } finally {
+    killAll(pids);
+    holder.kill('SIGKILL');
+  }
+});
+
 test('the middle actor of three SIGKILLed: its child, spinning, is gone within the bound', async () => {
   const pids: number[] = [];
   let killedAt = 0;

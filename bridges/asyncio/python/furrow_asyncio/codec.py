@@ -7,7 +7,7 @@ their own, wrapped as `bin`, and decoded only when a dialog consumes them.
 from __future__ import annotations
 
 import struct
-from typing import Any
+from typing import Any, Optional
 
 import msgpack
 
@@ -31,12 +31,70 @@ class ProtocolError(Exception):
         self.code = code
 
 
-def _ext_hook(code: int, data: bytes) -> Any:
-    # the timestamp (-1) is decoded by msgpack itself (`timestamp=3`): any other type is
-    # not part of the protocol, and Node's decoder refuses unknown ones too
-    if code == _EXT_UNDEFINED:
+class _ExtHook:
+    """The ext hook of one decode: msgpackr writes JavaScript `undefined` as fixext1 type 0,
+    read as None; any other type is not part of the protocol (Node's decoder refuses unknown
+    ones too). It is noted, not raised here: an exception from inside msgpack's C decoder
+    leaks every container it was filling (see `_StructureCheck`), so the decode finishes
+    and `unpack` raises after."""
+
+    __slots__ = ("unknown",)
+
+    def __init__(self) -> None:
+        self.unknown: Optional[int] = None
+
+    def __call__(self, code: int, data: bytes) -> Any:
+        if code != _EXT_UNDEFINED and self.unknown is None:
+            self.unknown = code
         return None
-    raise ValueError(f"msgpack extension type {code} is not part of the furrow protocol")
+
+
+#: After a body bigger than this, the checker's Unpacker (whose buffer grew to hold it) is replaced.
+_CHECK_KEEP_BYTES = 1024 * 1024
+
+
+class _StructureCheck:
+    """Checks that bytes are exactly one well-formed msgpack value, building nothing.
+
+    msgpack's C decoder (1.0.x, Debian's python3-msgpack; fixed upstream in
+    msgpack-python PR 671) leaks every list and dict it was filling when the input turns
+    out bad: a frame of 1,000 nested arrays and one invalid byte kept ~78 KB for ever, so a
+    peer could grow an actor's memory without bound with small bad frames (found by the
+    fuzz run, `npm run chaos -- --fuzz`). `Unpacker.skip()` walks the same grammar without
+    building objects, so a bad body is refused before the decoder sees it. One Unpacker is
+    reused (a new one costs more than the check); it is replaced after a failure.
+    """
+
+    def __init__(self) -> None:
+        self._new()
+
+    def _new(self) -> None:
+        self._unpacker = msgpack.Unpacker(raw=False, strict_map_key=False, max_buffer_size=MAX_FRAME_BYTES + 1024)
+        self._at = 0
+
+    def check(self, data: bytes) -> None:
+        """Raise ValueError unless `data` is exactly one msgpack value."""
+        u = self._unpacker
+        try:
+            u.feed(data)
+            u.skip()
+        except (msgpack.OutOfData, ValueError, msgpack.UnpackException) as e:
+            self._new()
+            what = "incomplete input" if isinstance(e, msgpack.OutOfData) else f"{type(e).__name__}: {e}"
+            raise ValueError(f"not one msgpack value ({what})") from None
+        end = u.tell()
+        if end - self._at != len(data):
+            self._new()
+            raise msgpack.ExtraData(None, b"")
+        self._at = end
+        if len(data) > _CHECK_KEEP_BYTES:
+            self._new()  # its buffer grew to the size of this body: do not keep that
+
+
+# decoding happens on the event loop's thread only (payloads are decoded before a plain
+# `def` is handed to the executor), so one of each serves every decode
+_structure = _StructureCheck()
+_ext_hook = _ExtHook()
 
 
 #: A packer that produced more than this keeps a buffer that big: it is replaced.
@@ -63,7 +121,12 @@ def unpack(data: bytes) -> Any:
     A str that is not valid UTF-8 decodes with U+FFFD in place of each bad sequence, as
     Node's decoder (msgpackr, TextDecoder) reads it, instead of failing the frame.
     """
-    return msgpack.unpackb(data, raw=False, strict_map_key=False, ext_hook=_ext_hook, timestamp=3, unicode_errors="replace")
+    _structure.check(data)
+    _ext_hook.unknown = None
+    value = msgpack.unpackb(data, raw=False, strict_map_key=False, ext_hook=_ext_hook, timestamp=3, unicode_errors="replace")
+    if _ext_hook.unknown is not None:
+        raise ValueError(f"msgpack extension type {_ext_hook.unknown} is not part of the furrow protocol")
+    return value
 
 
 def encode_frame(record: dict[str, Any]) -> bytes:
