@@ -101,9 +101,10 @@ test('the watchdog is a small process below its actor, and goes when the actor e
   let watchers: number[] = [];
   await openActorNursery(async (an) => {
     const child = await an.startActor('watched', { enableModules: [BASIC] });
-    // started once the child answered ready: wait for it to show up below the child
+    // started once the child answered ready: wait for it to show up below the child (its
+    // direct child: the one-off subshell that makes the watcher's idle pipe is below it)
     for (let i = 0; i < 200 && watchers.length === 0; i++) {
-      watchers = descendants(child.pid).filter((pid) => cmdline(pid).includes('furrow-orphan-watchdog'));
+      watchers = descendants(child.pid).filter((pid) => parentOf(pid) === child.pid && cmdline(pid).includes('furrow-orphan-watchdog'));
       if (watchers.length === 0) await new Promise((r) => setTimeout(r, 10));
     }
     expect(watchers).toHaveLength(1);
@@ -111,6 +112,16 @@ test('the watchdog is a small process below its actor, and goes when the actor e
   });
   await waitAllGone(watchers, 2000);
 });
+
+/** The parent pid of `pid` from /proc (0 if it is gone). */
+function parentOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return 0; // gone meanwhile
+  }
+}
 
 function cmdline(pid: number): string {
   try {

@@ -3,8 +3,9 @@
 // is stopped (SIGSTOP). The in-loop watch (the parent link's EOF, a ppid check)
 // cancels cooperatively, but only a free loop runs it. So each child process also
 // starts a tiny watcher off its loop: a bash script that checks four times a second
-// (builtins only: a read of /proc/<actor>/stat, a `read -t` timeout as the sleep; no
-// process is started, no CPU to speak of) whether the actor still has the parent it
+// (builtins only: a read of /proc/<actor>/stat, a `read -t` timeout as the sleep; after
+// one short-lived subshell at its start, which makes the idle pipe, no process is
+// started and no CPU to speak of is used) whether the actor still has the parent it
 // was spawned by, then wakes the actor if it is stopped (SIGCONT), gives it `graceMs`
 // to finish its own orderly exit, and if it is still there SIGKILLs it with its whole
 // subtree. The watcher runs under `setpriv --pdeathsig KILL`, so the kernel ends it
