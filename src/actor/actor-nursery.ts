@@ -3,7 +3,7 @@
 // body and every other child, which are torn down in parallel (cancel request,
 // grace, SIGTERM, SIGKILL). When the body ends, the nursery waits for the
 // `runInActor` results, then tears the remaining (daemon) actors down.
-import { ErrorGroup, Event, cancellable, isCancelled, moveOnAfter, openNursery, withCancelScope, type Nursery } from '../core/index.ts';
+import { ErrorGroup, Event, cancellable, isCancelled, log, logSpec, moveOnAfter, openNursery, withCancelScope, type Nursery } from '../core/index.ts';
 import { ActorDiedError, ActorKilledError, RemoteCancelIgnoredError } from './errors.ts';
 import { nameOf, normalizeModule } from './modules.ts';
 import type { Portal } from './portal.ts';
@@ -11,6 +11,7 @@ import { acquireActor, type RootOptions } from './root.ts';
 import type { Actor } from './runtime.ts';
 import { spawnChild, type ChildActor, type StartActorOptions } from './spawn/spawn.ts';
 import { DEFAULT_TEARDOWN_GRACE_MS, teardown, type TeardownOptions, type TeardownOutcome } from './teardown.ts';
+import { forgetChild, noteChild, type ChildRecord } from './tree-registry.ts';
 
 /** Options of {@link openActorNursery}. */
 export interface ActorNurseryOptions extends RootOptions, TeardownOptions {
@@ -34,6 +35,8 @@ interface Supervised {
   killed: boolean;
   stop: Event;
   gone: Event;
+  /** what tree() shows of it */
+  rec: ChildRecord;
 }
 
 /** The handle an actor nursery's body gets. See {@link openActorNursery}. */
@@ -68,8 +71,19 @@ export class ActorNursery {
    */
   async startActor(name: string, opts: StartActorOptions = {}): Promise<Portal> {
     const teardown = { graceMs: this.#opts.graceMs, killMs: this.#opts.killMs, cancelWaitMs: this.#opts.cancelWaitMs };
-    const child = await spawnChild(this.actor, name, { ...opts, runtimeVars: { ...opts.runtimeVars, teardown } });
-    const s: Supervised = { child, stopRequested: false, killed: false, stop: new Event(), gone: new Event() };
+    const backend = opts.backend ?? 'fork';
+    const rec = noteChild(this.actor, name, backend);
+    let child: ChildActor;
+    try {
+      child = await spawnChild(this.actor, name, { ...opts, runtimeVars: { ...opts.runtimeVars, teardown, log: logSpec(), backend } });
+    } catch (err) {
+      forgetChild(this.actor, rec);
+      log.warn("spawning actor '%s' (%s) failed: %s", name, backend, err);
+      throw err;
+    }
+    Object.assign(rec, { state: 'running', portal: child.portal, uid: child.portal.uid });
+    log.info("spawned actor '%s' (%s, pid %d, uid %s)", name, backend, child.portal.pid, child.portal.uid[1].slice(0, 8));
+    const s: Supervised = { child, stopRequested: false, killed: false, stop: new Event(), gone: new Event(), rec };
     this.#children.add(s);
     child.portal.adopt({
       stop: () => this.#stopChild(s),
@@ -157,6 +171,7 @@ export class ActorNursery {
 
   async #stopChild(s: Supervised): Promise<void> {
     s.stopRequested = true;
+    if (s.rec.state === 'running') s.rec.state = 'cancelling';
     s.stop.set();
     await s.gone.wait();
   }
@@ -188,6 +203,8 @@ export class ActorNursery {
     } catch (err) {
       interrupted = { err };
     }
+    s.rec.state = child.exit ? 'exiting' : 'cancelling';
+    child.process.exited.then(() => (s.rec.state = 'exiting'));
     let outcome: TeardownOutcome | undefined;
     try {
       outcome = await withCancelScope({ shield: true }, async () => {
@@ -200,10 +217,12 @@ export class ActorNursery {
       });
     } finally {
       this.#children.delete(s);
+      forgetChild(this.actor, s.rec);
       await this.#unregister(child.portal.uid[1]);
       s.gone.set();
     }
     const e = child.exit;
+    logExit(child, s.killed, s.stopRequested || interrupted !== undefined, outcome, this.#opts.graceMs ?? DEFAULT_TEARDOWN_GRACE_MS);
     // a kill is reported even when the nursery was cancelled: the child's cleanup may not have run
     if (outcome === 'SIGTERM' || outcome === 'SIGKILL') {
       throw new ActorKilledError(child.portal.uid, e?.code ?? null, e?.signal ?? null, this.#opts.graceMs ?? DEFAULT_TEARDOWN_GRACE_MS, outcome);
@@ -226,6 +245,17 @@ export class ActorNursery {
       this.#n.cancel(err);
     }
   }
+}
+
+/** Log how a child ended: asked to stop, killed after its grace, or died on its own. */
+function logExit(child: ChildActor, killed: boolean, asked: boolean, outcome: TeardownOutcome | undefined, graceMs: number): void {
+  const e = child.exit;
+  const status = e ? (e.signal ? `signal ${e.signal}` : `code ${e.code}`) : 'no exit seen';
+  const who = `actor '${child.name}' (pid ${child.portal.pid})`;
+  if (outcome === 'SIGTERM' || outcome === 'SIGKILL') log.warn('%s killed with %s: it did not finish within the %d ms grace after its cancel (%s)', who, outcome, graceMs, status);
+  else if (killed) log.info('%s exited: killed by portal.kill() (%s)', who, status);
+  else if (e && (e.code !== 0 || e.signal !== null)) log.warn('%s died: %s, not asked to stop', who, status);
+  else log.info('%s exited: %s, %s', who, status, asked ? 'after its cancel' : 'on its own');
 }
 
 /**

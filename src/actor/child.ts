@@ -7,7 +7,7 @@ import type { Socket } from 'node:net';
 import type { MessagePort } from 'node:worker_threads';
 import { openConnection, PortTransport, StreamTransport, type Transport } from '../ipc/index.ts';
 import { ioError } from '../ipc/stream-transport.ts';
-import { sleepForever } from '../core/index.ts';
+import { configureLog, log, sleepForever } from '../core/index.ts';
 import { Actor, LINK_OPTIONS, sameAddr } from './runtime.ts';
 import { startOrphanWatchdog } from './orphan-watchdog.ts';
 import { DEFAULT_TEARDOWN_GRACE_MS, type TeardownOptions } from './teardown.ts';
@@ -42,8 +42,13 @@ export async function childMain(early: EarlyLink): Promise<void> {
   const spec = await conn.receiveSpawnSpec();
   const actor = new Actor({ name: spec.name, uuid: boot.uuid, isRoot: false, parentUid: spec.parent, registryAddr: spec.registryAddr, runtimeVars: spec.runtimeVars });
   actor.parentConn = conn;
+  // the parent's log setting (its option, or its FURROW_LOG) wins over ours
+  if (typeof spec.runtimeVars.log === 'string') configureLog(spec.runtimeVars.log);
   actor._parentAddr = spec.parentAddr;
   if ('path' in early) {
+    // our output is a pipe the parent relays; once the parent is gone, writes fail
+    // with EPIPE: drop them rather than crash before our `finally` blocks run
+    for (const out of [process.stdout, process.stderr]) out.on('error', () => {});
     // Ctrl-C reaches the whole process group: the root drives the teardown.
     process.on('SIGINT', () => {});
     // SIGTERM is the escalation after a cancel request went unanswered: kill our own children and go.
@@ -77,7 +82,7 @@ export async function childMain(early: EarlyLink): Promise<void> {
       await sleepForever();
     });
   } catch (err) {
-    console.error(`actor '${boot.name}' crashed:`, err);
+    log.error('actor crashed: %s', err);
     code = 1;
   }
   await new Promise((r) => setImmediate(r));

@@ -14,6 +14,7 @@ import { boxCancelled, boxError, unboxError } from './box.ts';
 import { ContextCancelled, RemoteCancelIgnoredError, StreamOverrun, TransportError } from './errors.ts';
 import { ReceiveWindow } from './receive-window.ts';
 import { DONE, MsgStream, NONE, type StreamOptions } from './stream.ts';
+import { liveContexts } from './tree-registry.ts';
 
 /**
  * One side of a context. On the callee: `started(value)` once, then optionally
@@ -71,6 +72,7 @@ export class Context<R = unknown, S = any> {
     this.peer = peer;
     this.target = target;
     this.#interrupt = interrupt;
+    liveContexts.set(this, performance.now());
     const scope = new CancelScope({ shield: true });
     const pumped = withCancelScope(scope, () => this.#pump());
     this.#stopPump = async () => {
@@ -154,7 +156,13 @@ export class Context<R = unknown, S = any> {
 
   /** @internal Stop reading the dialog (the pump ends; nothing else is sent). */
   finish(): Promise<void> {
+    liveContexts.delete(this);
     return this.#stopPump();
+  }
+
+  /** Whether this side opened the context's stream (`openStream`). */
+  get streamOpened(): boolean {
+    return this.#streamOpened;
   }
 
   /** The dialog's channel id. */

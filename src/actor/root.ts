@@ -5,12 +5,13 @@
 // (docker stop, systemd, Kubernetes) cancel every open actor nursery, wait for the
 // tree to be reaped, then let the signal end the process as it would have; a
 // second one kills the children outright.
-import { Event, suspend } from '../core/index.ts';
+import { configureLog, Event, log, suspend } from '../core/index.ts';
 import { ignore } from '../core/ignore.ts';
 import { scopeStorage } from '../core/scope.ts';
 import { removeStaleSockets } from '../ipc/index.ts';
 import { normalizeModule } from './modules.ts';
 import { Actor, _clearCurrent, maybeCurrentActor } from './runtime.ts';
+import { dumpTreeOnSignal } from './tree-dump.ts';
 
 /** The signals that start an orderly teardown of the whole tree at the root. */
 const TEARDOWN_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
@@ -24,6 +25,11 @@ export interface RootOptions {
   name?: string;
   /** modules the root itself serves to its children */
   enableModules?: string[];
+  /**
+   * What to log, e.g. `'debug'` or `'cancel,transport'` (see `configureLog`); wins
+   * over `FURROW_LOG` and is inherited by every child actor. Default: `FURROW_LOG`, else `'info'`.
+   */
+  log?: string;
 }
 
 interface RootState {
@@ -46,20 +52,29 @@ function onSignal(signal: TeardownSignal): void {
     process.exit(SECOND_SIGNAL_STATUS[signal]);
   }
   r.interruptedBy = signal;
+  log.info('%s: cancelling the whole tree', signal);
   r.actor._interrupt(signal);
 }
 
 const handlers = Object.fromEntries(TEARDOWN_SIGNALS.map((sig) => [sig, () => onSignal(sig)])) as Record<TeardownSignal, () => void>;
+
+/** SIGUSR1 at the root: print the whole tree (tree-dump.ts). */
+function onDumpSignal(): void {
+  if (root) dumpTreeOnSignal(root.actor);
+}
 
 function handleSignals(on: boolean): void {
   for (const sig of TEARDOWN_SIGNALS) {
     if (on) process.on(sig, handlers[sig]);
     else process.off(sig, handlers[sig]);
   }
+  if (on) process.on('SIGUSR1', onDumpSignal);
+  else process.off('SIGUSR1', onDumpSignal);
 }
 
 /** Get the actor to run an actor nursery in: this process's actor, or a fresh root. */
 export async function acquireActor(opts: RootOptions = {}): Promise<{ actor: Actor; release: () => Promise<void> }> {
+  if (opts.log !== undefined) configureLog(opts.log);
   const cur = maybeCurrentActor();
   if (cur && !cur.isRoot) return { actor: cur, release: async () => {} };
   if (!root) {

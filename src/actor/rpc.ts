@@ -3,7 +3,7 @@
 // scope, and answer with `Return` or a boxed `Error`. A `Cancel` record cancels
 // the task at once (the connection's reader hands it over directly); the answer is
 // then a `ContextCancelled` naming whoever asked.
-import { CancelScope, isCancelled, withCancelScope } from '../core/index.ts';
+import { CancelScope, isCancelled, log, withCancelScope } from '../core/index.ts';
 import type { BoxedError, Connection, Dialog, Uid } from '../ipc/index.ts';
 import { MsgTypeError } from '../ipc/index.ts';
 import { boxCancelled, boxError } from './box.ts';
@@ -14,6 +14,12 @@ import type { Actor } from './runtime.ts';
 /** A running RPC task, as the actor tracks it (to cancel it with a canceller). */
 export interface RpcTask {
   conn: Connection;
+  /** what it runs: `module:function` */
+  target: string;
+  /** when it started (`performance.now()` ms) */
+  startedAt: number;
+  /** the dialog's channel id on `conn` */
+  cid: number;
   /** cancel it on behalf of `canceller` */
   cancel(canceller: Uid, reason: string): void;
 }
@@ -52,12 +58,18 @@ export async function serveDialog(actor: Actor, conn: Connection, dialog: Dialog
   }
   const isCtx = isContextFn(fn);
   dialog.send({ type: 'StartAck', functype: isCtx ? 'context' : 'asyncfunc' }).catch(() => {});
+  const target = `${start.ns}:${start.func}`;
   const scope = new CancelScope();
+  scope.label = target;
   let canceller: Uid | null = null;
   let reason = 'cancelled';
   const task: RpcTask = {
     conn,
+    target,
+    startedAt: performance.now(),
+    cid: dialog.cid,
     cancel(by, why) {
+      if (canceller === null) log.cancel("task %s cancelled by '%s' [%s]: %s", target, by[0], by[1].slice(0, 8), why);
       canceller ??= by;
       reason = why;
       scope.cancel(why);
@@ -71,7 +83,6 @@ export async function serveDialog(actor: Actor, conn: Connection, dialog: Dialog
     if (m === undefined) break;
     if (m.type === 'Cancel') task.cancel(m.canceller, m.reason ?? 'cancel requested');
   }
-  const target = `${start.ns}:${start.func}`;
   const ctx = isCtx ? new Context('callee', dialog, self, conn.peerUid, target, scope) : undefined;
   actor._tasks.add(task);
   const args = start.value;

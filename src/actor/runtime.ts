@@ -3,7 +3,8 @@
 // (the RPC server: only exports of enabled modules, plus the runtime's own
 // namespace), hosts the registrar when it is the root, and cancels everything it
 // runs when asked to (`cancelActor`) or when its parent goes away.
-import { openNursery, type Nursery } from '../core/index.ts';
+import { log, openNursery, type Nursery } from '../core/index.ts';
+import { setLogIdentity } from '../core/log.ts';
 import { connectUds, listenUds, openConnection, TransportError, type Address, type Connection, type Transport, type Uid } from '../ipc/index.ts';
 import { ignore } from '../core/ignore.ts';
 import { loadModule } from './modules.ts';
@@ -11,6 +12,7 @@ import { Portal, RUNTIME_NS } from './portal.ts';
 import { Registrar, type RegistryEntry } from './registry.ts';
 import { ModuleNotEnabledError, serveDialog, type RpcTask } from './rpc.ts';
 import { killTree } from './spawn/kill-tree.ts';
+import { describeTree } from './tree.ts';
 
 /** Options of an actor's runtime. */
 export interface ActorInit {
@@ -77,6 +79,7 @@ const runtimeFns: Record<string, RuntimeFn> = {
   unregister: (a, _c, uuid: string) => a._registrar().unregister(uuid),
   find: (a, _c, name: string) => a._registrar().find(name),
   list: (a) => a._registrar().list(),
+  tree: (a, _c, budgetMs?: number) => describeTree(a, typeof budgetMs === 'number' && budgetMs > 0 ? budgetMs : undefined),
   waitFor: (a, _c, name: string) => a._registrar().waitFor(name),
 };
 
@@ -156,12 +159,14 @@ export class Actor {
    */
   async run(main: () => Promise<void>): Promise<void> {
     current = this;
+    setLogIdentity({ name: this.name, uuid: this.uuid, pid: process.pid });
     const listener = await listenUds({ name: this.name });
     this.addr = listener.address;
     try {
       await openNursery(
         async (n) => {
           this.#service = n;
+          n.cancelScope.label = 'runtime';
           listener.onTransport = (t) => n.startSoon(() => this.#accept(t));
           await main();
           n.cancel('actor finished');
@@ -183,6 +188,7 @@ export class Actor {
     if (this.cancelledBy === null) {
       this.cancelledBy = by ?? this.uid;
       this.cancelReason = reason;
+      log.info("actor cancelled by '%s' [%s]: %s", this.cancelledBy[0], this.cancelledBy[1].slice(0, 8), reason);
     }
     for (const t of this._tasks) t.cancel(this.cancelledBy, reason);
     for (const f of this.#onCancel.splice(0)) f();
@@ -311,6 +317,7 @@ export class Actor {
 
   async #serve(conn: Connection, kind: 'parent' | 'child' | 'peer'): Promise<void> {
     this.#conns.add(conn);
+    log.transport("%s link to '%s' open (%s)", kind, conn.peer.name, conn.transport.description);
     const n = this.#service!;
     try {
       for (;;) {
@@ -321,6 +328,7 @@ export class Actor {
       ignore('the connection ended, or the actor is being cancelled: what follows handles both')(err);
     } finally {
       this.#conns.delete(conn);
+      log.transport("%s link to '%s' %s%s", kind, conn.peer.name, conn.closed ? "closed" : "no longer served", conn.error ? `: ${conn.error.message}` : "");
       if (conn.closed) {
         this.registrar?.dropConnection(conn);
         for (const t of this._tasks) if (t.conn === conn) t.cancel(conn.peerUid, 'connection lost');

@@ -33,3 +33,5 @@ export {
   WouldBlock,
   Lagged,
 } from './errors.ts';
+export { log, configureLog, logSpec, type Logger, type LogIdentity } from './log.ts';
+export { parseLogSpec, LOG_LEVELS, LOG_AREAS, type LogLevel, type LogArea, type LogKind, type LogSetting } from './log-config.ts';

@@ -33,6 +33,8 @@ export class CancelScope {
   cancelledCaught = false;
   /** The scope this one was entered in, if any. */
   parent: CancelScope | undefined;
+  /** The task this scope is the outermost scope of, for log lines (e.g. an RPC task's `module:function`). */
+  label: string | undefined;
   #clock: Clock | undefined;
   #cancelCalled = false;
   #reason: unknown;

@@ -19,7 +19,7 @@ export { TransportError, MsgTypeError, type TransportErrorCode } from './errors.
 export type { Transport, TransportKind, TransportOptions, TransportSink } from './transport.ts';
 export { StreamTransport } from './stream-transport.ts';
 export { Listener } from './listener.ts';
-export { listenUds, connectUds, runtimeDir, removeStaleSockets } from './uds.ts';
+export { listenUds, connectUds, runtimeDir, removeStaleSockets, pidOfSocketName } from './uds.ts';
 export { listenTcp, connectTcp } from './tcp.ts';
 export { listenTlsPsk, connectTlsPsk, MIN_PSK_BYTES, type PskCredential } from './tls-psk.ts';
 export { spawnWithPipes, parentPipeTransport, relayLines, CHILD_READ_FD, CHILD_WRITE_FD, type SpawnWithPipesOptions } from './pipes.ts';

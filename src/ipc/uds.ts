@@ -53,7 +53,7 @@ function unlinkQuiet(path: string): void {
 }
 
 /** The pid in a socket file name made by {@link listenUds} (`<name>-<pid>-<8 hex>.sock`); undefined for other names. */
-function pidOfSocketName(file: string): number | undefined {
+export function pidOfSocketName(file: string): number | undefined {
   const m = /-(\d+)-[0-9a-f]{8}\.sock$/.exec(file);
   return m ? Number(m[1]) : undefined;
 }

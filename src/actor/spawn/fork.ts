@@ -1,7 +1,9 @@
 // The 'fork' backend: a Node child process running child-main.ts with the
 // parent's execArgv (so a user's loader comes along) after a start-up V8 flag of
-// our own, and stdio shared with the parent. The child connects back to the
+// our own. Its stdout and stderr are relayed by the parent, each line prefixed
+// with the actor's name. The child connects back to the
 // parent's socket; a SIGKILL takes the child's whole subtree.
+import { relayLines } from '../../ipc/index.ts';
 import { killTree } from './kill-tree.ts';
 import { CHILD_MAIN, type ChildExit, type SpawnBackend, type SpawnRequest, type SpawnedChild } from './backend.ts';
 
@@ -42,9 +44,12 @@ export const forkBackend: SpawnBackend = {
     const boot = JSON.stringify({ name: req.name, uuid: req.uuid, parentAddr: req.parentAddr });
     // node:child_process is loaded on first use (not at every child actor's start-up)
     const child = process.getBuiltinModule('node:child_process').spawn(process.execPath, [...CHILD_V8_FLAGS, ...req.execArgv, CHILD_MAIN, boot], {
-      stdio: ['ignore', 'inherit', 'inherit'],
+      stdio: ['ignore', 'pipe', 'pipe'],
       env: req.env,
     });
+    // its output, line by line with its name in front, as a Python child's
+    relayLines(child.stdout!, `[${req.name}] `, process.stdout);
+    relayLines(child.stderr!, `[${req.name}] `, process.stderr);
     const exited = new Promise<ChildExit>((resolve) => {
       child.once('exit', (code, signal) => resolve({ code, signal }));
       child.once('error', () => resolve({ code: child.exitCode ?? -1, signal: null }));
