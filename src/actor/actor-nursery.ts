@@ -78,7 +78,7 @@ export class ActorNursery {
       child = await spawnChild(this.actor, name, { ...opts, runtimeVars: { ...opts.runtimeVars, teardown, log: logSpec(), backend } });
     } catch (err) {
       forgetChild(this.actor, rec);
-      log.warn("spawning actor '%s' (%s) failed: %s", name, backend, err);
+      log.debug("spawning actor '%s' (%s) failed: %s", name, backend, err);
       throw err;
     }
     Object.assign(rec, { state: 'running', portal: child.portal, uid: child.portal.uid });

@@ -1,9 +1,8 @@
 // Asking a running furrow process for its tree from outside it (the `furrow
 // tree` CLI): find the actor's socket file by pid in the per-user runtime
 // directory (or take a socket path), check it belongs to this user, connect as
-// a peer, and call `furrow:runtime:tree` on it.
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+// a peer, and call `furrow:runtime:tree` on it. Every actor loads this file (it
+// is part of the entry point) and few use it: built-ins are taken when used.
 import { connectUds, openConnection, pidOfSocketName, runtimeDir, type Connection } from '../ipc/index.ts';
 import { Portal, RUNTIME_NS } from './portal.ts';
 import { LINK_OPTIONS } from './runtime.ts';
@@ -14,7 +13,10 @@ export type AttachTarget = { pid: number } | { path: string };
 
 /** The socket files of the actors running in process `pid` (a root and the thread actors it hosts). */
 export function socketsOfPid(pid: number, dir: string = runtimeDir()): string[] {
-  return readdirSync(dir)
+  const { join } = process.getBuiltinModule('node:path');
+  return process
+    .getBuiltinModule('node:fs')
+    .readdirSync(dir)
     .filter((f) => pidOfSocketName(f) === pid)
     .map((f) => join(dir, f));
 }
@@ -23,7 +25,7 @@ export function socketsOfPid(pid: number, dir: string = runtimeDir()): string[] 
 function checkOwnSocket(path: string): void {
   let st;
   try {
-    st = statSync(path);
+    st = process.getBuiltinModule('node:fs').statSync(path);
   } catch {
     throw new Error(`no socket file at ${path}`);
   }

@@ -2,8 +2,6 @@
 // tree (every actor with its tasks and contexts) on the root's stderr, and
 // writes the same text, without colours, to a file in the per-user runtime
 // directory: `<runtime dir>/tree-<pid>.txt` (docs/observability.md).
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { log } from '../core/index.ts';
 import { runtimeDir } from '../ipc/index.ts';
 import type { Actor } from './runtime.ts';
@@ -12,14 +10,15 @@ import { renderTree } from './tree-render.ts';
 
 /** Where the dump of process `pid` is written: `<runtime dir>/tree-<pid>.txt`. */
 export function treeDumpPath(pid: number = process.pid): string {
-  return join(runtimeDir(), `tree-${pid}.txt`);
+  // built-ins are taken when used: every actor loads this file, few ever dump
+  return process.getBuiltinModule('node:path').join(runtimeDir(), `tree-${pid}.txt`);
 }
 
 /** Describe the tree below `actor`, print it to stderr and write it to {@link treeDumpPath}; returns the path. */
 export async function dumpTree(actor: Actor): Promise<string> {
   const node = await describeTree(actor);
   const path = treeDumpPath();
-  writeFileSync(path, renderTree(node));
+  process.getBuiltinModule('node:fs').writeFileSync(path, renderTree(node));
   process.stderr.write(`furrow tree of '${actor.name}' (pid ${process.pid}, also in ${path}):\n` + renderTree(node, { color: process.stderr.isTTY === true }));
   return path;
 }

@@ -24,6 +24,11 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(m / 60)} h ${m % 60} min`;
 }
 
+/** `module:function` with a `file:` module shortened to its file name (`file:///a/b/jobs.ts:f` is `jobs.ts:f`). */
+export function shortTarget(target: string): string {
+  return target.startsWith('file:') ? target.slice(target.lastIndexOf('/', target.lastIndexOf(':')) + 1) : target;
+}
+
 /** The tree as indented text, one actor per line with its tasks and contexts below it; ends with a newline. */
 export function renderTree(root: TreeNode, opts: RenderTreeOptions = {}): string {
   const paint = (code: string, text: string): string => (opts.color ? `\x1b[${code}m${text}\x1b[0m` : text);
@@ -36,10 +41,10 @@ export function renderTree(root: TreeNode, opts: RenderTreeOptions = {}): string
     lines.push(`${lead}${branch}${node.name} [${uuid}] ${where} ${node.backend}${host} ${state}${node.error ? ' ' + paint(RED, `(${node.error})`) : ''}`);
     const body = lead + under;
     const detail = body + (node.children.length ? '│ ' : '  ');
-    for (const t of node.tasks) lines.push(`${detail}${paint(DIM, '·')} task ${t.name} ${formatDuration(t.runningMs)} (for ${t.caller})`);
+    for (const t of node.tasks) lines.push(`${detail}${paint(DIM, '·')} task ${shortTarget(t.name)} ${formatDuration(t.runningMs)} (for ${t.caller})`);
     for (const c of node.contexts) {
       const stream = c.stream ? ', stream open' : '';
-      lines.push(`${detail}${paint(DIM, '·')} context ${c.target} ${c.side} with ${c.peer}${stream} ${formatDuration(c.openMs)}`);
+      lines.push(`${detail}${paint(DIM, '·')} context ${shortTarget(c.target)} ${c.side} with ${c.peer}${stream} ${formatDuration(c.openMs)}`);
     }
     node.children.forEach((child, i) => {
       const last = i === node.children.length - 1;

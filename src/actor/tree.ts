@@ -3,7 +3,8 @@
 // asks each of its children, over their links, for theirs (`furrow:runtime:tree`,
 // which Python actors answer too), within a time budget that shrinks per level:
 // a child that does not answer in time is still shown, as its parent sees it.
-import { hostname } from 'node:os';
+// Built-in modules are taken when used (process.getBuiltinModule): this file is
+// loaded by every actor, and an `import` would load them at each start-up.
 import { moveOnAfter } from '../core/index.ts';
 import type { Uid } from '../ipc/index.ts';
 import { RUNTIME_NS } from './portal.ts';
@@ -79,6 +80,10 @@ export async function tree(opts: TreeOptions = {}): Promise<TreeNode> {
   const budget = opts.budgetMs;
   if (budget !== undefined && !(budget > 0)) throw new RangeError(`tree(): budgetMs must be a positive number of milliseconds (got ${budget})`);
   return describeTree(currentActor(), opts.budgetMs ?? DEFAULT_TREE_BUDGET_MS);
+}
+
+function hostname(): string {
+  return process.getBuiltinModule('node:os').hostname();
 }
 
 /** @internal This actor's node with its children's (what `furrow:runtime:tree` answers). */

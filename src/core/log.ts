@@ -8,7 +8,6 @@
 //
 // node:util's debuglog was not used: it has sections but no levels, its own line
 // prefix (`SECTION PID:`), and reads NODE_DEBUG only once per section.
-import { formatWithOptions } from 'node:util';
 import { onIgnoredError } from './ignore.ts';
 import { DEFAULT_LOG_SPEC, LOG_LEVELS, formatLogSpec, parseLogSpec, type LogKind, type LogSetting } from './log-config.ts';
 import { scopeStorage } from './scope.ts';
@@ -109,7 +108,8 @@ export function formatLogLine(time: Date, kind: LogKind, tag: string, task: stri
 }
 
 function write(kind: LogKind, message: string, args: unknown[]): void {
-  const text = formatWithOptions({ colors: false, breakLength: Infinity }, message, ...args);
+  // node:util is taken when a line is written: an `import` of it loads every lazy part of it (~40 modules) at each actor's start-up
+  const text = process.getBuiltinModule('node:util').formatWithOptions({ colors: false, breakLength: Infinity }, message, ...args);
   sink(formatLogLine(new Date(), kind, actorTag(), currentTask(), text));
 }
 

@@ -27,6 +27,7 @@ from .connection import Connection, open_pipe_connection, open_socket_connection
 from .errors import TransportError
 from .ignore import ignoring
 from .lifeline import Lifeline
+from .log import configure as configure_log, logger, transport_log
 from .listener import serve_unix
 from .modules import ModuleNotEnabledError, ModuleRegistry
 from .portal import Portal
@@ -86,6 +87,7 @@ class Actor:
         self.uid: tuple[str, str] = conn.local_uid
         self.parent_uid: tuple[str, str] = (spec["parent"][0], spec["parent"][1])
         self.runtime_vars: dict[str, Any] = spec.get("runtimeVars") or {}
+        configure_log(self.runtime_vars.get("log"), self.name, self.uid[1])
         self.modules = ModuleRegistry(spec["enableModules"])
         self.load_error: Optional[BaseException] = None
         #: a portal to the parent: run functions from the parent's enabled modules
@@ -109,6 +111,7 @@ class Actor:
         """Cancel every RPC task of this actor (the opener sees ContextCancelled naming `canceller`); then it exits."""
         if self.cancel_requested_by is None:
             self.cancel_requested_by = canceller or self.uid
+            logger.info("actor cancelled by '%s' [%s]", self.cancel_requested_by[0], self.cancel_requested_by[1][:8])
         self._stop.set()
 
     async def _self_call(self, func: str, args: list[Any], ctx: Any) -> Any:
@@ -120,6 +123,10 @@ class Actor:
         if func == "cancel":
             asyncio.get_running_loop().call_soon(self.cancel, ctx.peer_uid)
             return True
+        if func == "tree":
+            from .tree import describe
+
+            return describe(self)
         raise ModuleNotEnabledError(f"the runtime has no function '{func}'")
 
     async def run(self) -> None:
@@ -158,6 +165,7 @@ class Actor:
     def _parent_link_closed(self, err: Optional[TransportError]) -> None:
         """The link to the parent ended. Unless this side closed it, the parent is gone (at any
         time: also while the actor is already stopping): the lifeline takes it from here."""
+        transport_log.debug("parent link to '%s' closed%s", self.parent_uid[0], f": {err}" if err else "")
         if err is None:
             return
         self.parent_gone = True

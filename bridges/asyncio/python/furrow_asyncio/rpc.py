@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import inspect
+import time
 import traceback
 from typing import TYPE_CHECKING, Any, Optional
 
@@ -25,6 +26,7 @@ from .dialog import Dialog
 from .contexts import Context
 from .errors import MsgTypeError, TransportError, box_cancelled, box_error
 from .ignore import ignoring
+from .log import cancel_log
 from .messages import Record
 
 if TYPE_CHECKING:
@@ -41,6 +43,8 @@ class RpcServer:
     def __init__(self, actor: "Actor") -> None:
         self.actor = actor
         self.tasks: dict[int, asyncio.Task[None]] = {}
+        #: each running task's context and when it started (`time.monotonic()`), for `furrow:runtime:tree`
+        self.running: dict[int, tuple[Context, float]] = {}
 
     def on_dialog(self, d: Dialog, start: Record) -> None:
         """Called by the connection's reader for each new dialog (its first record is `Start`)."""
@@ -50,7 +54,8 @@ class RpcServer:
         task = a.spawn(self._serve(ctx, start), name=f"furrow:{ctx.target}#{d.cid}")
         ctx._task = task
         self.tasks[d.cid] = task
-        task.add_done_callback(lambda _t, cid=d.cid: self.tasks.pop(cid, None))
+        self.running[d.cid] = (ctx, time.monotonic())
+        task.add_done_callback(lambda _t, cid=d.cid: (self.tasks.pop(cid, None), self.running.pop(cid, None)))
 
     async def _serve(self, ctx: Context, start: Record) -> None:
         d = ctx._dialog
@@ -80,6 +85,7 @@ class RpcServer:
                 fn, kind = a.modules.lookup(ns, func)
                 if kind == "context":
                     self._send(d, {"type": "StartAck", "functype": "context"})
+                    ctx.functype = "context"
                     result = await fn(ctx, *args)
                 elif kind == "asyncfunc":
                     result = await fn(*args)
@@ -101,6 +107,7 @@ class RpcServer:
             else:
                 canceller = a.uid
                 reason = "the task cancelled itself" + (f": {e.args[0]}" if e.args and e.args[0] and not ctx._interrupted else "")
+            cancel_log.debug("task %s cancelled by '%s' [%s]: %s", ctx.target, canceller[0], canceller[1][:8], reason)
             stack = "".join(traceback.format_exception(type(e), e, e.__traceback__))
             self._send(d, {"type": "Error", "error": box_cancelled(a.uid, canceller, reason, stack)})
             return
