@@ -44,6 +44,8 @@ let setting: LogSetting = parseLogSpec(DEFAULT_LOG_SPEC);
 let identity: LogIdentity | undefined;
 let sink: LogSink = (line) => void process.stderr.write(line);
 let unhookIgnored: (() => void) | undefined;
+/** why FURROW_LOG was not taken, told with the first line or when the actor starts, unless `configureLog` came first (a child actor's setting is its parent's) */
+let envProblem: string | undefined;
 
 /**
  * Set what is logged, from a spec (`'debug'`, `'warn'`, `'cancel,transport'`,
@@ -52,6 +54,7 @@ let unhookIgnored: (() => void) | undefined;
  */
 export function configureLog(spec: string): void {
   apply(parseLogSpec(spec));
+  envProblem = undefined;
 }
 
 /** The current setting as a spec (what child actors are given). */
@@ -62,6 +65,13 @@ export function logSpec(): string {
 /** @internal Name the actor this process or thread runs, for every later line. */
 export function setLogIdentity(id: LogIdentity | undefined): void {
   identity = id;
+  tellEnvProblem();
+}
+
+function tellEnvProblem(): void {
+  const problem = envProblem;
+  envProblem = undefined;
+  if (problem !== undefined) log.warn('FURROW_LOG ignored: %s', problem);
 }
 
 /** @internal Send lines to `to` instead of stderr (returns the previous sink). */
@@ -108,6 +118,7 @@ export function formatLogLine(time: Date, kind: LogKind, tag: string, task: stri
 }
 
 function write(kind: LogKind, message: string, args: unknown[]): void {
+  if (envProblem !== undefined) tellEnvProblem();
   // node:util is taken when a line is written: an `import` of it loads every lazy part of it (~40 modules) at each actor's start-up
   const text = process.getBuiltinModule('node:util').formatWithOptions({ colors: false, breakLength: Infinity }, message, ...args);
   sink(formatLogLine(new Date(), kind, actorTag(), currentTask(), text));
@@ -129,9 +140,9 @@ function fromEnvironment(): void {
   try {
     apply(parseLogSpec(spec ?? DEFAULT_LOG_SPEC));
   } catch (err) {
-    // a bad variable must not stop the program: say so once, and keep the default
+    // a bad variable must not stop the program: keep the default, and say so once
     apply(parseLogSpec(DEFAULT_LOG_SPEC));
-    log.warn('FURROW_LOG ignored: %s', (err as Error).message);
+    envProblem = (err as Error).message;
   }
 }
 
