@@ -5,7 +5,8 @@
 // a child that does not answer in time is still shown, as its parent sees it.
 // Built-in modules are taken when used (process.getBuiltinModule): this file is
 // loaded by every actor, and an `import` would load them at each start-up.
-import { moveOnAfter } from '../core/index.ts';
+import { cancellable, isCancelled, moveOnAfter, withCancelScope } from '../core/index.ts';
+import { ignore } from '../core/ignore.ts';
 import type { Uid } from '../ipc/index.ts';
 import { RUNTIME_NS } from './portal.ts';
 import { currentActor, type Actor } from './runtime.ts';
@@ -137,13 +138,19 @@ async function describeChild(actor: Actor, rec: ChildRecord, budgetMs: number): 
   const portal = rec.portal;
   let answer: TreeNode | undefined;
   let error: string | undefined;
+  // The call is shielded and not cancelled when the budget runs out: a cancelled call
+  // would wait up to the portal's cancelWaitMs for the busy child to acknowledge. It
+  // ends when the child answers late or its link ends.
+  const call = withCancelScope({ shield: true }, () => portal.runFromNs(RUNTIME_NS, 'tree', Math.round(budgetMs * BUDGET_SHARE)));
   await moveOnAfter(budgetMs, async () => {
     try {
-      answer = (await portal.runFromNs(RUNTIME_NS, 'tree', Math.round(budgetMs * BUDGET_SHARE))) as TreeNode;
+      answer = (await cancellable(call)) as TreeNode;
     } catch (err) {
+      if (isCancelled(err)) throw err;
       error = `no answer: ${(err as Error).message ?? err}`;
     }
   });
+  call.catch(ignore('a late answer, or the child went away: the tree was drawn without it'));
   if (!answer) return { ...seen, error: error ?? `no answer within ${Math.round(budgetMs)} ms` };
   // the parent knows how the child was started, and sees a teardown before the child does
   const state = rec.state === 'running' ? answer.state : rec.state;
