@@ -12,7 +12,7 @@ import { Portal, RUNTIME_NS } from './portal.ts';
 import { Registrar, type RegistryEntry } from './registry.ts';
 import { ModuleNotEnabledError, serveDialog, type RpcTask } from './rpc.ts';
 import { killTree } from './spawn/kill-tree.ts';
-import { describeTree } from './tree.ts';
+import { describeTree } from './tree-describe.ts';
 
 /** Options of an actor's runtime. */
 export interface ActorInit {

@@ -6,7 +6,7 @@
 import { connectUds, openConnection, pidOfSocketName, runtimeDir, type Connection } from '../ipc/index.ts';
 import { Portal, RUNTIME_NS } from './portal.ts';
 import { LINK_OPTIONS } from './runtime.ts';
-import { DEFAULT_TREE_BUDGET_MS, type TreeNode } from './tree.ts';
+import { DEFAULT_TREE_BUDGET_MS, type TreeNode } from './tree-describe.ts';
 
 /** Which process to attach to: its pid, or an actor's socket path. */
 export type AttachTarget = { pid: number } | { path: string };

@@ -5,7 +5,7 @@
 import { log } from '../core/index.ts';
 import { runtimeDir } from '../ipc/index.ts';
 import type { Actor } from './runtime.ts';
-import { describeTree } from './tree.ts';
+import { describeTree } from './tree-describe.ts';
 import { renderTree } from './tree-render.ts';
 
 /** Where the dump of process `pid` is written: `<runtime dir>/tree-<pid>.txt`. */

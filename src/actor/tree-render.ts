@@ -1,7 +1,7 @@
 // Drawing a supervision tree (tree.ts) as text, like `pstree`: one line per
 // actor (name, short uuid, pid, backend, state; the state in colour on a
 // terminal), its tasks and contexts indented below it, then its children.
-import type { TreeNode } from './tree.ts';
+import type { TreeNode } from './tree-describe.ts';
 
 /** Options of {@link renderTree}. */
 export interface RenderTreeOptions {
