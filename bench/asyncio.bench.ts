@@ -222,4 +222,4 @@ async function main(): Promise<void> {
   if (rows.some((r) => r.ok === false)) process.exitCode = 1;
 }
 
-main();
+await main();

@@ -29,7 +29,11 @@ await openNursery(async () => {
     const bridged = await measure(CALLS, () => batches(inFlight, async () => await runPromise(resolved)));
     rows.push({ name: `raw task awaiting a resolved promise (${inFlight} in flight)`, us: raw });
     const row = costRow(`runPromise around a resolved promise (${inFlight} in flight)`, bridged, raw, 3);
-    if (inFlight !== 1_000) delete row.target, delete row.ok; // reference only
+    if (inFlight !== 1_000) {
+      // reference only
+      delete row.target;
+      delete row.ok;
+    }
     rows.push(row);
   }
 });
@@ -70,12 +74,12 @@ const [rawQueue, bridgedQueue] = await measurePair(
   JOBS,
   async () => {
     const q = new PQueue({ concurrency: CONCURRENCY });
-    for (let i = 0; i < JOBS; i++) q.add(job);
+    for (let i = 0; i < JOBS; i++) void q.add(job);
     await q.onIdle();
   },
   () =>
     openTaskQueue({ concurrency: CONCURRENCY }, (q) => {
-      for (let i = 0; i < JOBS; i++) q.add(job);
+      for (let i = 0; i < JOBS; i++) void q.add(job);
     }),
   9,
 );

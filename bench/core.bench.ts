@@ -66,6 +66,7 @@ async function effectionCancel(): Promise<number> {
   let t0 = 0;
   await effectionRun(function* () {
     const parent = yield* effectionSpawn(function* () {
+      // eslint-disable-next-line @typescript-eslint/no-floating-promises -- yield* of an Effection operation, not a promise
       for (let i = 0; i < N_CANCEL; i++) yield* effectionSpawn(() => effectionSuspend());
       yield* effectionSuspend();
     });

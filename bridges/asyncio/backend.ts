@@ -128,7 +128,7 @@ class PythonChildTransport implements Transport {
           done = true;
         };
         const timer = setTimeout(() => report(err), 500);
-        this.#exited.then((x) => {
+        void this.#exited.then((x) => {
           clearTimeout(timer);
           report(x.code === NO_MSGPACK_EXIT ? new PythonMsgpackMissingError(this.#python) : err);
         });
@@ -194,7 +194,7 @@ export const pythonBackend: SpawnBackend = {
       writable: child.stdio[CHILD_READ_FD] as Writable,
     });
     let gone = false;
-    exited.then(() => (gone = true));
+    void exited.then(() => (gone = true));
     return {
       pid: child.pid,
       transport: new PythonChildTransport(inner, exited, python),

@@ -6,6 +6,9 @@ import { currentScope, currentSignal, isCancelled, suspend, type CancelScope, ty
 import { pendingIn, type PendingCall } from './pending.ts';
 import { PromiseAbandonedError } from './errors.ts';
 
+/** Any function at all: only its identity is used. */
+type AnyFunction = (...args: never[]) => unknown;
+
 /** Options of {@link runPromise}. */
 export interface RunPromiseOptions {
   /**
@@ -70,13 +73,13 @@ class Call<T> implements PendingCall {
   list: ReturnType<typeof pendingIn>;
   graceMs: number;
   name: string | undefined;
-  fn: Function;
+  fn: AnyFunction;
   resolve: (value: T) => void;
   reject: (err: unknown) => void;
   cancelled: unknown = undefined;
   timer: Timer | undefined = undefined;
 
-  constructor(source: PromiseLike<T>, scope: CancelScope, graceMs: number, name: string | undefined, fn: Function) {
+  constructor(source: PromiseLike<T>, scope: CancelScope, graceMs: number, name: string | undefined, fn: AnyFunction) {
     let resolve!: (value: T) => void;
     let reject!: (err: unknown) => void;
     this.promise = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)));

@@ -8,6 +8,9 @@ import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Context } from './context.ts';
 
+/** Any function at all: only its identity is used. */
+type AnyFunction = (...args: never[]) => unknown;
+
 /** The mark `context()` puts on a function. */
 const CONTEXT = Symbol.for('furrow.context');
 
@@ -48,7 +51,7 @@ export function normalizeModule(spec: string): string {
 }
 
 /** The `(module, export)` names of functions in loaded modules. */
-const names = new WeakMap<Function, { ns: string; func: string }>();
+const names = new WeakMap<AnyFunction, { ns: string; func: string }>();
 /** The exported function names of each loaded module. */
 const exported = new Map<string, Set<string>>();
 /** Loaded modules by normalised specifier. */
@@ -67,7 +70,8 @@ export function loadModule(ns: string): Promise<Record<string, unknown>> {
       for (const [func, value] of Object.entries(mod)) {
         if (typeof value !== 'function') continue;
         funcs.add(func);
-        if (!names.has(value)) names.set(value, { ns, func });
+        const fn = value as AnyFunction;
+        if (!names.has(fn)) names.set(fn, { ns, func });
       }
       exported.set(ns, funcs);
       return mod;
@@ -79,7 +83,7 @@ export function loadModule(ns: string): Promise<Record<string, unknown>> {
 }
 
 /** The `(module, export)` pair of a function exported by a loaded module, if any. */
-export function nameOf(fn: Function): { ns: string; func: string } | undefined {
+export function nameOf(fn: AnyFunction): { ns: string; func: string } | undefined {
   return names.get(fn);
 }
 

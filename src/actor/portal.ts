@@ -3,12 +3,12 @@
 // result (types follow the function); `openContext` opens a context with a
 // `context()` function; `cancelActor` asks the whole actor to stop; `kill` (a
 // child only) ends it at once.
-import { CancelScope, cancellable, isCancelled, moveOnAfter, withCancelScope } from '../core/index.ts';
+import { cancellable, isCancelled, moveOnAfter, withCancelScope } from '../core/index.ts';
 import type { Address, Connection, Dialog, Uid } from '../ipc/index.ts';
 import { ignore } from '../core/ignore.ts';
 import { unboxError } from './box.ts';
 import { Context } from './context.ts';
-import { RemoteCancelIgnoredError, ContextCancelled, TransportError } from './errors.ts';
+import { RemoteCancelIgnoredError, ContextCancelled } from './errors.ts';
 import { isExported, nameOf, normalizeModule, parseTarget, type ContextFn } from './modules.ts';
 
 /** The namespace of the runtime's own functions (cancel, ready, registry). */

@@ -174,7 +174,7 @@ export class Nursery {
       };
       if (scope.isCancelled) startGrace();
       else scope._addWaiter(startGrace);
-      joined.then(() => {
+      void joined.then(() => {
         timer?.cancel();
         scope._removeWaiter(startGrace);
         resolve();
