@@ -7,7 +7,7 @@ import { accessSync, constants, existsSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { $, which } from 'zx';
-import { CHILD_READ_FD, CHILD_WRITE_FD, StreamTransport, TransportError, killTree, relayLines, type ChildExit, type SpawnBackend, type SpawnRequest, type SpawnedChild } from 'furrow';
+import { CHILD_READ_FD, CHILD_WRITE_FD, StreamTransport, TransportError, killTree, relayLines, type ChildExit, type SpawnBackend, type SpawnRequest, type SpawnedChild } from 'furrow/spawn';
 
 type Transport = NonNullable<SpawnedChild['transport']>;
 type Sink = Parameters<Transport['attach']>[0];

@@ -5,7 +5,7 @@
 //     cwd, env, enableModules: ['pkg.mod'] })
 //
 // The Python side is the `furrow_asyncio` package shipped in ./python.
-import { registerSpawnBackend } from 'furrow';
+import { registerSpawnBackend } from 'furrow/spawn';
 import { pythonBackend } from './backend.ts';
 
 registerSpawnBackend('python', pythonBackend);

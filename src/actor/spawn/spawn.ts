@@ -9,7 +9,7 @@ import { loadModule, normalizeModule } from '../modules.ts';
 import { Portal, RUNTIME_NS } from '../portal.ts';
 import { LINK_OPTIONS, type Actor } from '../runtime.ts';
 import { getSpawnBackend, type ChildExit, type SpawnedChild } from './backend.ts';
-import { inheritedExecArgv } from './fork.ts';
+import { inheritedExecArgv } from './exec-argv.ts';
 import { noteChildEnded, noteChildStarted } from './thread-children.ts';
 
 /** Options of `startActor` / `runInActor` that every backend understands. */
