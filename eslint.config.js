@@ -5,7 +5,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'bridges/asyncio/python/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.snippets/**', 'bridges/asyncio/python/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
