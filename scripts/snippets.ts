@@ -1,6 +1,6 @@
-// Type-checks the TypeScript in the README and in docs/: every ```ts block is
-// compiled under the project's strict tsconfig, importing furrow by its package
-// name as a user would. Two kinds of block are told apart by their fence:
+// Type-checks the TypeScript in the README, in docs/, and in the `@example` blocks
+// of the sources' TSDoc: every ```ts block is compiled under the project's strict
+// tsconfig, importing furrow by its package name as a user would. Two kinds of block are told apart by their fence:
 //   ```ts          a program or a fragment; it must compile. A fragment names what it
 //                  uses without defining it in an HTML comment just above the fence:
 //                  <!-- snippet: declare const url: string; -->
@@ -53,6 +53,42 @@ export function projectDocs(root = ROOT): string[] {
   return ['README.md', ...readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
 }
 
+/** The TypeScript sources whose TSDoc may hold examples: src/ and bridges/. */
+export function projectSources(root = ROOT): string[] {
+  return ['src', 'bridges'].flatMap((top) =>
+    readdirSync(join(root, top), { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.ts') && !f.includes('python'))
+      .map((f) => `${top}/${f}`),
+  );
+}
+
+/**
+ * The text of a source file's doc comments as Markdown, line for line (code lines
+ * become empty, the ` * ` margin of comment lines is dropped), so that
+ * {@link extractSnippets} finds its examples at their real line numbers.
+ */
+export function docCommentsAsMarkdown(source: string): string {
+  let inDoc = false;
+  return source
+    .split('\n')
+    .map((line) => {
+      const trimmed = line.trim();
+      if (!inDoc && trimmed.startsWith('/**')) inDoc = !trimmed.endsWith('*/');
+      else if (inDoc && trimmed.endsWith('*/')) inDoc = false;
+      else if (inDoc) return trimmed.replace(/^\* ?/, '');
+      return '';
+    })
+    .join('\n');
+}
+
+/** Every checked snippet of the project: the docs' blocks and the sources' examples. */
+export function projectSnippets(root = ROOT): Snippet[] {
+  return [
+    ...projectDocs(root).flatMap((doc) => extractSnippets(doc, readFileSync(join(root, doc), 'utf8'))),
+    ...projectSources(root).flatMap((src) => extractSnippets(src, docCommentsAsMarkdown(readFileSync(join(root, src), 'utf8')))),
+  ];
+}
+
 /**
  * Compile `snippets` (each as its own module, in a scratch directory inside the
  * repository so that `furrow` resolves to this package) and return their errors.
@@ -86,7 +122,7 @@ export function checkSnippets(snippets: readonly Snippet[], root = ROOT): Snippe
 }
 
 if (import.meta.main) {
-  const snippets = projectDocs().flatMap((doc) => extractSnippets(doc, readFileSync(join(ROOT, doc), 'utf8')));
+  const snippets = projectSnippets();
   const errors = checkSnippets(snippets);
   for (const e of errors) console.error(`${e.doc}:${e.line}: ${e.message}`);
   console.log(`${snippets.length} snippets, ${errors.length} errors`);

@@ -150,7 +150,22 @@ class PythonChildTransport implements Transport {
   }
 }
 
-/** The `'python'` spawn backend (registered by importing `furrow/asyncio`). */
+/**
+ * The `'python'` spawn backend (registered by importing `furrow/asyncio`).
+ *
+ * @example
+ * ```ts
+ * import { openActorNursery } from 'furrow';
+ * import 'furrow/asyncio';
+ *
+ * await openActorNursery(async (an) => {
+ *   // jobs.py in ./py defines `async def crunch(n)` and a @context `produce(ctx, n)`
+ *   const py = await an.startActor('worker', { backend: 'python', python: '/usr/bin/python3', cwd: './py', enableModules: ['jobs'] });
+ *   console.log(await py.run('jobs:crunch', 42)); // a Python error arrives as RemoteActorError with its traceback
+ *   await py.openContext('jobs:produce', [10], async (ctx) => ctx.openStream(async (s) => { for await (const x of s) console.log(x); }));
+ * }); // the Python process is gone here
+ * ```
+ */
 export const pythonBackend: SpawnBackend = {
   runtime: 'python',
   spawn(req: SpawnRequest): SpawnedChild {

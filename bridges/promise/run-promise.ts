@@ -39,6 +39,20 @@ const NO_OPTIONS: RunPromiseOptions = Object.freeze({});
  * If it does not settle in time, the call throws {@link PromiseAbandonedError}
  * naming the work. Outside any furrow scope, `fn` just runs, with a signal that
  * never aborts.
+ *
+ * @example
+ * ```ts
+ * import { openNursery, moveOnAfter } from 'furrow';
+ * import { runPromise } from 'furrow/promise';
+ *
+ * await openNursery(async (n) => {
+ *   n.startSoon(async () => {
+ *     // a timeout (or any cancel) aborts the fetch through its signal
+ *     const body = await moveOnAfter(2000, () => runPromise((signal) => fetch('https://example.com', { signal }).then((r) => r.text())));
+ *     console.log(body ?? 'too slow');
+ *   });
+ * });
+ * ```
  */
 export function runPromise<T>(fn: (signal: AbortSignal) => PromiseLike<T> | T, opts: RunPromiseOptions = NO_OPTIONS): Promise<T> {
   if (typeof fn !== 'function') return Promise.reject(new TypeError(`runPromise: fn must be a function (got ${typeof fn})`));

@@ -177,6 +177,19 @@ export class ActorPool {
  * cancelled job is cancelled inside its actor; if it has not ended after `graceMs`,
  * its actor is killed and replaced and the pool goes on. Nothing the pool started is
  * left running when this returns or throws.
+ *
+ * @example
+ * <!-- snippet: declare function countPrimes(from: number, to: number): Promise<number>; declare const jobsModule: string; -->
+ * ```ts
+ * import { openActorPool } from 'furrow/queue';
+ *
+ * // countPrimes is exported by jobsModule, which every actor of the pool enables
+ * const total = await openActorPool({ size: 4, enableModules: [jobsModule] }, async (pool) => {
+ *   const slices = Array.from({ length: 16 }, (_, i) => [i * 100_000, (i + 1) * 100_000] as const);
+ *   const counts = await Promise.all(slices.map(([from, to]) => pool.run(countPrimes, from, to)));
+ *   return counts.reduce((a, b) => a + b, 0);
+ * });
+ * ```
  */
 export async function openActorPool<T>(opts: ActorPoolOptions, body: (pool: ActorPool) => Promise<T> | T): Promise<T | undefined> {
   if (opts === null || typeof opts !== 'object') throw new TypeError('openActorPool: options must be an object, e.g. { enableModules: [path] }');

@@ -214,6 +214,20 @@ function isAbortError(err: unknown): boolean {
  * cancelling the enclosing scope (or aborting `opts.signal`) does the same. p-queue's
  * own options (`concurrency`, `interval`/`intervalCap`, `timeout`, `autoStart`, ...)
  * and per-job options (`priority`, `timeout`, `signal`, `id`) pass through.
+ *
+ * @example
+ * ```ts
+ * import { openTaskQueue } from 'furrow/queue';
+ *
+ * const urls = ['https://example.com/1', 'https://example.com/2', 'https://example.com/3'];
+ * const sizes = new Map<string, number>();
+ * await openTaskQueue({ concurrency: 2 }, (q) => {
+ *   for (const url of urls) {
+ *     // a failed fetch cancels the others (their signals abort) and is thrown
+ *     void q.add(async (signal) => sizes.set(url, (await (await fetch(url, { signal })).arrayBuffer()).byteLength));
+ *   }
+ * }); // returns once the queue has drained
+ * ```
  */
 export async function openTaskQueue<T>(
   opts: TaskQueueOptions,

@@ -234,6 +234,37 @@ export class ActorNursery {
  * first failure (the body's, or a child's) cancels the body and every child;
  * the failures are then thrown (one as itself, several as an `ErrorGroup`). The
  * first actor nursery of a process starts the root actor (and its registrar).
+ *
+ * @example
+ * ```ts
+ * // primes.ts: the module enables itself, so its exports can be called in the children
+ * import { availableParallelism } from 'node:os';
+ * import { openActorNursery } from 'furrow';
+ *
+ * export async function countPrimes(from: number, to: number): Promise<number> {
+ *   let n = 0;
+ *   for (let i = Math.max(from, 2); i < to; i++) {
+ *     let prime = true;
+ *     for (let d = 2; d * d <= i && prime; d++) prime = i % d !== 0;
+ *     if (prime) n++;
+ *   }
+ *   return n;
+ * }
+ *
+ * async function main(): Promise<void> {
+ *   const total = await openActorNursery(async (an) => {
+ *     const cores = availableParallelism();
+ *     const portals = await Promise.all(
+ *       Array.from({ length: cores }, (_, i) => an.startActor(`primes-${i}`, { enableModules: [import.meta.filename] })),
+ *     );
+ *     const step = 1_000_000 / cores;
+ *     const counts = await Promise.all(portals.map((p, i) => p.run(countPrimes, i * step, (i + 1) * step)));
+ *     return counts.reduce((a, b) => a + b, 0);
+ *   }); // every child is gone here, whatever happened
+ *   console.log(total);
+ * }
+ * if (import.meta.main) await main(); // the children import this module too
+ * ```
  */
 export async function openActorNursery<T>(
   body: (an: ActorNursery) => Promise<T> | T,
