@@ -259,7 +259,7 @@ describe('openTaskQueue', () => {
     expect(() => saved!.add(() => 1)).toThrow(/task queue 'task-queue' is closed/);
     await openTaskQueue({}, async (q) => {
       q.nursery.cancel();
-      await expect(void q.add(() => 1)).rejects.toBeInstanceOf(Cancelled);
+      await expect(q.add(() => 1)).rejects.toBeInstanceOf(Cancelled);
     });
   });
 
@@ -269,7 +269,7 @@ describe('openTaskQueue', () => {
     await expect(openTaskQueue({ concurrency: 0 }, () => 1)).rejects.toThrow(/concurrency/);
     await expect(openTaskQueue({ concurrency: -2 }, () => 1)).rejects.toThrow(TypeError);
     await openTaskQueue({}, (q) => {
-      expect(() => void q.add(42 as never)).toThrow(/job must be a function \(got number\)/);
+      expect(() => q.add(42 as never)).toThrow(/job must be a function \(got number\)/);
       expect(() => q.addAll('x' as never)).toThrow(/jobs must be an array/);
     });
   });
