@@ -7,6 +7,7 @@ import { accessSync, constants, existsSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { $, which } from 'zx';
+import { ignore } from 'furrow';
 import { CHILD_READ_FD, CHILD_WRITE_FD, StreamTransport, TransportError, killTree, relayLines, type ChildExit, type SpawnBackend, type SpawnRequest, type SpawnedChild } from 'furrow/spawn';
 
 type Transport = NonNullable<SpawnedChild['transport']>;
@@ -201,7 +202,7 @@ export const pythonBackend: SpawnBackend = {
         if (child.pid === undefined) resolve({ code: -1, signal: null });
       });
     });
-    proc.catch(() => {});
+    proc.catch(ignore('zx rejects on a non-zero exit; the exit is reported through `exited`'));
     relayLines(child.stdout!, `[${req.name}] `, process.stdout);
     relayLines(child.stderr!, `[${req.name}] `, process.stderr);
     const inner = new StreamTransport('pipe', `pipe:${req.name}[${child.pid}]`, {

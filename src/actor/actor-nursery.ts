@@ -11,6 +11,7 @@ import { acquireActor, type RootOptions } from './root.ts';
 import type { Actor } from './runtime.ts';
 import { spawnChild, type ChildActor, type StartActorOptions } from './spawn/spawn.ts';
 import { DEFAULT_TEARDOWN_GRACE_MS, teardown, type TeardownOptions, type TeardownOutcome } from './teardown.ts';
+import { ignore } from '../core/ignore.ts';
 
 /** Options of {@link openActorNursery}. */
 export interface ActorNurseryOptions extends RootOptions, TeardownOptions {
@@ -176,7 +177,7 @@ export class ActorNursery {
    */
   async #unregister(uuid: string): Promise<void> {
     await withCancelScope({ shield: true }, () =>
-      moveOnAfter(1000, () => this.actor.registrarCall('unregister', uuid).catch(() => undefined)),
+      moveOnAfter(1000, () => this.actor.registrarCall('unregister', uuid).catch(ignore('the registrar drops a dead actor\'s entry on its own when the link goes'))),
     );
   }
 
