@@ -93,14 +93,31 @@ export function isExported(ns: string, func: string): boolean | undefined {
 }
 
 /**
+ * Targets parsed before: a `'module:fn'` string called in a loop is parsed (and its
+ * path turned into a URL) once, not on every call. Bounded, in case names are made
+ * up on the fly.
+ */
+const parsedTargets = new Map<string, Readonly<{ ns: string; func: string }>>();
+const MAX_PARSED_TARGETS = 1024;
+
+/**
  * Parse `'module:fn'` (the last `:` separates, so `file:///a.ts:fn` works),
  * `'pkg.mod:fn'` or `'worker:fn'` (a module name of plain letters is a valid
  * Python module) into a normalised pair.
  */
-export function parseTarget(target: string): { ns: string; func: string } {
+export function parseTarget(target: string): Readonly<{ ns: string; func: string }> {
+  const known = parsedTargets.get(target);
+  if (known !== undefined) return known;
   const i = target.lastIndexOf(':');
   if (i <= 0 || i === target.length - 1) {
     throw new TypeError(`'${target}' is not a 'module:function' name`);
   }
-  return { ns: normalizeModule(target.slice(0, i)), func: target.slice(i + 1) };
+  const spec = target.slice(0, i);
+  const parsed = Object.freeze({ ns: normalizeModule(spec), func: target.slice(i + 1) });
+  // a relative path depends on the working directory of the moment: never remembered
+  if (!spec.startsWith('./') && !spec.startsWith('../')) {
+    if (parsedTargets.size >= MAX_PARSED_TARGETS) parsedTargets.clear();
+    parsedTargets.set(target, parsed);
+  }
+  return parsed;
 }
