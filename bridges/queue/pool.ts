@@ -1,23 +1,13 @@
 // openActorPool: a pool of actors behind one task queue (the worker-pool pattern).
-// `pool.run(fn, ...args)` is a job of an `openTaskQueue` queue that borrows an idle
-// actor of an `openActorNursery` and calls `fn` there with `Portal.run`. A cancelled
+// `pool.run(fn, ...args)` is a job of an `openTaskQueue` queue that takes an actor of
+// an `openActorNursery` from the dispatcher (dispatch.ts: an idle one, or one that
+// is running other short jobs) and calls `fn` there with `Portal.run`. A cancelled
 // job is cancelled inside its actor (its scope, its `finally`); only a job that
 // ignores that for `graceMs` (the actors' `cancelWaitMs`: `Portal.run` then throws
 // `RemoteCancelIgnoredError`) gets its actor killed (`portal.kill()`) and replaced.
 import { availableParallelism } from 'node:os';
-import {
-  RemoteCancelIgnoredError,
-  currentSignal,
-  isCancelled,
-  openActorNursery,
-  openChannel,
-  openNursery,
-  withCancelScope,
-  type ActorNursery,
-  type MemoryReceiveChannel,
-  type MemorySendChannel,
-  type Portal,
-} from 'furrow';
+import { RemoteCancelIgnoredError, currentSignal, ignore, isCancelled, openActorNursery, openNursery, withCancelScope, type ActorNursery, type Portal } from 'furrow';
+import { Dispatcher, type PoolSlot } from './dispatch.ts';
 import { openTaskQueue, type JobOptions, type TaskQueue, type TaskQueueOptions } from './task-queue.ts';
 
 type AnyFn = (...args: any[]) => any;
@@ -41,16 +31,39 @@ export interface ActorPoolOptions extends Omit<TaskQueueOptions, 'concurrency'> 
   killMs?: number;
   /** Prefix of the actors' names (default `'pool'`: `pool-0`, `pool-1`, ...). */
   actorName?: string;
+  /**
+   * At most this many jobs in flight in one actor (default 4; 1: one job per actor).
+   * A job goes to an idle actor first; only when every actor is busy, and jobs have
+   * taken less than `shortJobMs` on average, does it go to an actor still running
+   * others. Their calls then share writes and wake-ups, which is most of a trivial
+   * job's cost; long jobs are never queued behind one another.
+   */
+  pipeline?: number;
+  /** Pipelining stays off while jobs average this long or longer (ms, default 1). */
+  shortJobMs?: number;
+}
+
+/**
+ * A job was running in an actor the pool had to kill because another job there
+ * ignored its cancel (possible only when jobs are pipelined). The job may have run in
+ * part; the pool goes on.
+ */
+export class PoolJobLostError extends Error {
+  override name = 'PoolJobLostError';
+}
+
+/** What a lost job's queue task returns: the caller gets `error`, the queue goes on. */
+class LostJob {
+  readonly error: PoolJobLostError;
+  constructor(error: PoolJobLostError) {
+    this.error = error;
+  }
 }
 
 /** Per-job options of {@link ActorPool.runWith}: p-queue's `priority`, `id`, `timeout`, `signal`. */
 export type PoolJobOptions = JobOptions;
 
-type PoolConfig = Required<Pick<ActorPoolOptions, 'enableModules' | 'graceMs' | 'actorName'>>;
-
-interface Slot {
-  portal: Portal;
-}
+type PoolConfig = Required<Pick<ActorPoolOptions, 'enableModules' | 'graceMs' | 'actorName' | 'pipeline' | 'shortJobMs'>>;
 
 /**
  * The handle the body of {@link openActorPool} gets. Jobs are tasks of the pool's
@@ -65,8 +78,7 @@ export class ActorPool {
   readonly queue: TaskQueue;
   #an: ActorNursery;
   #opts: PoolConfig;
-  #idleIn: MemorySendChannel<Slot>;
-  #idleOut: MemoryReceiveChannel<Slot>;
+  #dispatch: Dispatcher;
   #portals = new Set<Portal>();
   #probe!: Portal;
   #spawned = 0;
@@ -79,7 +91,7 @@ export class ActorPool {
     this.size = size;
     this.backend = backend;
     this.#opts = opts;
-    [this.#idleIn, this.#idleOut] = openChannel<Slot>(size);
+    this.#dispatch = new Dispatcher({ depth: opts.pipeline, shortMs: opts.shortJobMs });
   }
 
   /** Portals of the pool's current actors. */
@@ -123,7 +135,9 @@ export class ActorPool {
     }
     const caller = currentSignal();
     const signal = opts.signal ? AbortSignal.any([opts.signal, caller]) : caller;
-    return this.queue.add((jobSignal) => this.#job(jobSignal, fn, args), { ...opts, signal });
+    const result = this.queue.add((jobSignal) => this.#job(jobSignal, fn, args), { ...opts, signal }).then(failIfLost);
+    result.catch(ignore('a job error also reaches the pool, which throws it: a caller need not await its job'));
+    return result;
   }
 
   /** @internal Spawn one actor and make it idle. */
@@ -136,16 +150,20 @@ export class ActorPool {
     // every actor enables the same modules: any one of them answers canRun (kept even once replaced)
     this.#probe ??= portal;
     this.#portals.add(portal);
-    this.#idleIn.sendNowait({ portal });
+    this.#dispatch.add(portal);
   }
 
   async #job(signal: AbortSignal, fn: AnyFn | string, args: unknown[]): Promise<unknown> {
-    const slot = await this.#idleOut.receive();
+    const slot = await this.#dispatch.acquire();
+    const sent = performance.now();
     let stuck = false;
     try {
       return await slot.portal.run(fn as AnyFn, ...args);
     } catch (err) {
       let e = err;
+      if (slot.lost && !(err instanceof RemoteCancelIgnoredError)) {
+        return new LostJob(new PoolJobLostError('the job was lost: its actor was killed because another job there ignored its cancel; it may have run in part', { cause: err }));
+      }
       if (err instanceof RemoteCancelIgnoredError) {
         // the job ignored its cancel for graceMs: its actor is killed (below), the job was cancelled
         stuck = true;
@@ -155,13 +173,14 @@ export class ActorPool {
       if ((signal.aborted || stuck) && isCancelled(e)) return undefined;
       throw e;
     } finally {
-      if (!stuck) this.#idleIn.sendNowait(slot);
+      if (!stuck) this.#dispatch.release(slot, performance.now() - sent);
       else await withCancelScope({ shield: true }, () => this.#replace(slot));
     }
   }
 
   /** Kill the actor of a job that ignored its cancel, and (unless the pool is ending) start another. */
-  async #replace(slot: Slot): Promise<void> {
+  async #replace(slot: PoolSlot): Promise<void> {
+    this.#dispatch.remove(slot);
     this.#portals.delete(slot.portal);
     await slot.portal.kill();
     this.#replaced++;
@@ -202,6 +221,8 @@ export async function openActorPool<T>(opts: ActorPoolOptions, body: (pool: Acto
     teardownGraceMs,
     killMs,
     actorName = 'pool',
+    pipeline = 4,
+    shortJobMs = 1,
     ...queueOpts
   } = opts;
   if (!Number.isInteger(size) || size < 1) throw new RangeError(`openActorPool: size must be an integer >= 1 (got ${size})`);
@@ -210,11 +231,14 @@ export async function openActorPool<T>(opts: ActorPoolOptions, body: (pool: Acto
     throw new TypeError('openActorPool: enableModules must list at least one module (the modules whose exports jobs call)');
   }
   if (typeof graceMs !== 'number' || !(graceMs >= 0)) throw new RangeError(`openActorPool: graceMs must be a number >= 0 (got ${String(graceMs)})`);
+  if (!Number.isInteger(pipeline) || pipeline < 1) throw new RangeError(`openActorPool: pipeline must be an integer >= 1 (got ${String(pipeline)})`);
+  if (typeof shortJobMs !== 'number' || !(shortJobMs >= 0)) throw new RangeError(`openActorPool: shortJobMs must be a number >= 0 (got ${String(shortJobMs)})`);
   if ('concurrency' in opts) throw new TypeError('openActorPool: set size, not concurrency (one job per actor)');
   return openActorNursery(
     (an) =>
-      openTaskQueue({ ...queueOpts, concurrency: size, name: queueOpts.name ?? 'actor-pool' }, async (queue) => {
-        const pool = new ActorPool(an, queue, size, backend, { enableModules, graceMs, actorName });
+      // the queue lets a job start when an actor may take it: the dispatcher decides which, and when
+      openTaskQueue({ ...queueOpts, concurrency: size * pipeline, name: queueOpts.name ?? 'actor-pool' }, async (queue) => {
+        const pool = new ActorPool(an, queue, size, backend, { enableModules, graceMs, actorName, pipeline, shortJobMs });
         await openNursery((n) => {
           for (let i = 0; i < size; i++) n.startSoon(() => pool._spawn());
         });
@@ -222,4 +246,10 @@ export async function openActorPool<T>(opts: ActorPoolOptions, body: (pool: Acto
       }),
     { graceMs: teardownGraceMs, killMs },
   );
+}
+
+/** A lost job's result becomes its caller's rejection (the queue itself goes on). */
+function failIfLost(result: unknown): unknown {
+  if (result instanceof LostJob) throw result.error;
+  return result;
 }
