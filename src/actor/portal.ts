@@ -112,8 +112,9 @@ export class Portal {
   run(target: string, ...args: unknown[]): Promise<unknown>;
   run(fn: AnyFn | string, ...args: unknown[]): Promise<unknown> {
     try {
+      // resolveTarget gives the module already normalised: no second URL parse per call
       const { ns, func } = resolveTarget(fn, this.name);
-      return this.runFromNs(ns, func, ...args);
+      return this.#call(ns, func, args, true);
     } catch (err) {
       return Promise.reject(err);
     }
