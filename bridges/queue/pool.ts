@@ -12,15 +12,22 @@ import { openTaskQueue, type JobOptions, type TaskQueue, type TaskQueueOptions }
 
 type AnyFn = (...args: any[]) => any;
 
-/** The backends a pool can run on. */
-export type PoolBackend = 'fork' | 'thread';
+/**
+ * The backends a pool can run on: `'fork'`, `'thread'`, or `'python'` (Python asyncio
+ * workers: import `furrow/asyncio` first, give the interpreter and module directory
+ * in `backendOptions`, and run jobs by `'module:function'` name).
+ */
+export type PoolBackend = 'fork' | 'thread' | 'python';
+const POOL_BACKENDS: readonly PoolBackend[] = ['fork', 'thread', 'python'];
 
 /** Options of {@link openActorPool}: the pool's, p-queue's (not `concurrency`), and the actors' teardown timing. */
 export interface ActorPoolOptions extends Omit<TaskQueueOptions, 'concurrency'> {
   /** How many actors (default `os.availableParallelism()`). Also the queue's concurrency. */
   size?: number;
-  /** `'fork'` (child processes, the default) or `'thread'` (worker threads). */
+  /** `'fork'` (child processes, the default), `'thread'` (worker threads) or `'python'` (Python asyncio processes). */
   backend?: PoolBackend;
+  /** The backend's own options for every actor, e.g. `{ python: '/usr/bin/python3', cwd: './py' }` for `'python'`. */
+  backendOptions?: Record<string, unknown>;
   /** Modules whose exports jobs may call (paths or `file:` URLs). At least one. */
   enableModules: string[];
   /** How long (ms) a cancelled job gets to end before its actor is killed and replaced (default 1000; the actors' `cancelWaitMs`). */
@@ -63,7 +70,7 @@ class LostJob {
 /** Per-job options of {@link ActorPool.runWith}: p-queue's `priority`, `id`, `timeout`, `signal`. */
 export type PoolJobOptions = JobOptions;
 
-type PoolConfig = Required<Pick<ActorPoolOptions, 'enableModules' | 'graceMs' | 'actorName' | 'pipeline' | 'shortJobMs'>>;
+type PoolConfig = Required<Pick<ActorPoolOptions, 'enableModules' | 'graceMs' | 'actorName' | 'pipeline' | 'shortJobMs'>> & Pick<ActorPoolOptions, 'backendOptions'>;
 
 /**
  * The handle the body of {@link openActorPool} gets. Jobs are tasks of the pool's
@@ -143,8 +150,8 @@ export class ActorPool {
   /** @internal Spawn one actor and make it idle. */
   async _spawn(): Promise<void> {
     const i = this.#spawned++;
-    const { enableModules, actorName } = this.#opts;
-    const portal = await this.#an.startActor(`${actorName}-${i}`, { enableModules, backend: this.backend });
+    const { enableModules, actorName, backendOptions } = this.#opts;
+    const portal = await this.#an.startActor(`${actorName}-${i}`, { enableModules, backend: this.backend, backendOptions });
     // a cancelled job's run waits graceMs for the actor to stop it, then throws RemoteCancelIgnoredError
     portal.cancelWaitMs = this.#opts.graceMs;
     // every actor enables the same modules: any one of them answers canRun (kept even once replaced)
@@ -216,6 +223,7 @@ export async function openActorPool<T>(opts: ActorPoolOptions, body: (pool: Acto
   const {
     size = availableParallelism(),
     backend = 'fork',
+    backendOptions,
     enableModules,
     graceMs = 1000,
     teardownGraceMs,
@@ -226,7 +234,10 @@ export async function openActorPool<T>(opts: ActorPoolOptions, body: (pool: Acto
     ...queueOpts
   } = opts;
   if (!Number.isInteger(size) || size < 1) throw new RangeError(`openActorPool: size must be an integer >= 1 (got ${size})`);
-  if (backend !== 'fork' && backend !== 'thread') throw new TypeError(`openActorPool: unknown backend '${String(backend)}' (use 'fork' or 'thread')`);
+  if (!POOL_BACKENDS.includes(backend)) throw new TypeError(`openActorPool: unknown backend '${String(backend)}' (use 'fork', 'thread' or 'python')`);
+  if (backendOptions !== undefined && (backendOptions === null || typeof backendOptions !== 'object')) {
+    throw new TypeError('openActorPool: backendOptions must be an object, e.g. { python: "/usr/bin/python3", cwd: "./py" }');
+  }
   if (!Array.isArray(enableModules) || enableModules.length === 0 || !enableModules.every((m) => typeof m === 'string')) {
     throw new TypeError('openActorPool: enableModules must list at least one module (the modules whose exports jobs call)');
   }
@@ -238,7 +249,7 @@ export async function openActorPool<T>(opts: ActorPoolOptions, body: (pool: Acto
     (an) =>
       // the queue lets a job start when an actor may take it: the dispatcher decides which, and when
       openTaskQueue({ ...queueOpts, concurrency: size * pipeline, name: queueOpts.name ?? 'actor-pool' }, async (queue) => {
-        const pool = new ActorPool(an, queue, size, backend, { enableModules, graceMs, actorName, pipeline, shortJobMs });
+        const pool = new ActorPool(an, queue, size, backend, { enableModules, graceMs, actorName, pipeline, shortJobMs, backendOptions });
         await openNursery((n) => {
           for (let i = 0; i < size; i++) n.startSoon(() => pool._spawn());
         });
