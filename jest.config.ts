@@ -11,6 +11,7 @@ const config: Config = {
     '^(\\.{1,2}/.*)\\.js$': '$1',
     // The bridges import furrow by its public name, as a user would.
     '^furrow$': '<rootDir>/src/index.ts',
+    '^furrow/spawn$': '<rootDir>/src/spawn.ts',
     '^furrow/(promise|rxjs|queue|asyncio)$': '<rootDir>/bridges/$1/index.ts',
   },
   transform: {

@@ -178,7 +178,10 @@ async function benchStream(rows: Row[], portal: Portal, n: number, bytes: number
   for (let r = 0; r < 6; r++) {
     const a = await rawRun();
     const b = await oursRun();
-    if (r) (raw.push(a), ours.push(b));
+    if (r) {
+      raw.push(a);
+      ours.push(b);
+    }
   }
   rows.push(rateRow(label, (median(ours) * 1000) / n, (median(raw) * 1000) / n, bytes ? 0.8 : 0.5));
 }

@@ -4,6 +4,9 @@
 // Python side): spawn-to-ready vs a raw Python child that imports asyncio and msgpack
 // and writes one frame on fd 4; RPC round trip vs a raw Node<->Python msgpack
 // ping-pong; stream throughput of small messages vs the raw child writing frames.
+// Beside the raw rows, the peer users compare with: python-shell (JSON lines over
+// stdio) starting an equivalent script (imports asyncio, says it is ready) and
+// answering a round trip, measured in the same rounds.
 //   npm run bench asyncio        (FURROW_PYTHON picks the interpreter, default /usr/bin/python3;
 //                                 BENCH_WINDOW the stream's credit window, default the library's)
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -15,7 +18,8 @@ import type { Readable, Writable } from 'node:stream';
 import { Unpackr } from 'msgpackr';
 import { openActorNursery, type Portal } from 'furrow';
 import 'furrow/asyncio';
-import { costRow, measurePair, median, printTable, rateRow, rawFrame, type Row } from './lib.ts';
+import { PythonShell } from 'python-shell';
+import { measurePair, measureRounds, median, pairRow, printTable, rateRow, rawFrame, type Row, type Samples } from './lib.ts';
 
 const PY = process.env.FURROW_PYTHON ?? '/usr/bin/python3';
 const SPAWNS = 9;
@@ -41,6 +45,31 @@ async def blast(ctx, n):
             await s.send({"i": i})
 `,
 );
+// python-shell's side: the same start (asyncio imported), then echo JSON lines
+const SHELL = join(dir, 'shell_peer.py');
+writeFileSync(
+  SHELL,
+  `import asyncio, json, sys
+print(json.dumps("ready"), flush=True)
+for line in sys.stdin:
+    sys.stdout.write(line)
+    sys.stdout.flush()
+`,
+);
+/** python-shell running SHELL: resolves once it said it is ready. */
+async function startShell(): Promise<{ shell: PythonShell; next: () => Promise<unknown> }> {
+  const shell = new PythonShell(SHELL, { pythonPath: PY, mode: 'json' });
+  const waiting: ((m: unknown) => void)[] = [];
+  shell.on('message', (m: unknown) => waiting.shift()?.(m));
+  const next = () => new Promise<unknown>((r) => waiting.push(r));
+  await next();
+  return { shell, next };
+}
+async function stopShell(shell: PythonShell): Promise<void> {
+  const exited = once(shell.childProcess, 'exit');
+  shell.kill();
+  await exited;
+}
 // the raw side: 'ready' writes one frame and exits; 'serve' echoes frames, and answers {"blast": n} with n frames then {"end": True}
 const RAW = join(dir, 'raw.py');
 writeFileSync(
@@ -152,8 +181,7 @@ async function main(): Promise<void> {
   const opts = { backend: 'python' as const, python: PY, cwd: dir, enableModules: ['bench_py'] };
 
   // ---- spawn to ready (alternating furrow and raw, medians) ----
-  const furrowSpawn: number[] = [];
-  const rawSpawn: number[] = [];
+  const spawns: Record<'furrow' | 'raw' | 'shell', Samples> = { furrow: { us: 0, rounds: [] }, raw: { us: 0, rounds: [] }, shell: { us: 0, rounds: [] } };
   await openActorNursery(async (an) => {
     for (let i = 0; i <= SPAWNS; i++) {
       const t0 = performance.now();
@@ -161,37 +189,50 @@ async function main(): Promise<void> {
       const t = (performance.now() - t0) * 1000;
       await p.cancelActor();
       const r = await rawSpawnToReady();
+      const t1 = performance.now();
+      const { shell } = await startShell();
+      const sh = (performance.now() - t1) * 1000;
+      await stopShell(shell);
       if (i > 0) {
-        furrowSpawn.push(t);
-        rawSpawn.push(r);
+        spawns.furrow.rounds.push(t);
+        spawns.raw.rounds.push(r);
+        spawns.shell.rounds.push(sh);
       }
     }
   });
-  rows.push(costRow('spawn to ready (python actor)', median(furrowSpawn), median(rawSpawn), 1.5));
+  for (const s of Object.values(spawns)) s.us = median(s.rounds);
+  rows.push(pairRow('spawn to ready (python actor)', spawns.furrow, spawns.raw, 1.5));
+  rows.push(pairRow('spawn to ready (python actor) vs python-shell', spawns.furrow, spawns.shell, 1.0, 'python-shell'));
 
   // ---- RPC round trip and stream throughput ----
   // The raw child and the actor both stay up, and the rounds alternate raw, furrow,
   // raw, ... (see measurePair), so load swings on the machine hit both sides alike.
   const raw = new RawPeer('serve');
-  let rawRtt = 0;
+  const { shell, next } = await startShell();
+  let rtt!: Record<'raw' | 'furrow' | 'shell', Samples>;
   let rawStream = 0;
-  let furrowRtt = 0;
   let furrowStream = 0;
   await openActorNursery(async (an) => {
     const p: Portal = await an.startActor('py', opts);
-    [rawRtt, furrowRtt] = await measurePair(
-      RTT_N,
-      async () => {
+    rtt = await measureRounds(RTT_N, {
+      raw: async () => {
         for (let i = 0; i < RTT_N; i++) {
           const got = raw.next(() => true);
           raw.out.write(rawFrame(i));
           await got;
         }
       },
-      async () => {
+      furrow: async () => {
         for (let i = 0; i < RTT_N; i++) await p.run('bench_py:ping', i);
       },
-    );
+      shell: async () => {
+        for (let i = 0; i < RTT_N; i++) {
+          const got = next();
+          shell.send(i);
+          await got;
+        }
+      },
+    });
     [rawStream, furrowStream] = await measurePair(
       SMALL_N,
       async () => {
@@ -215,11 +256,13 @@ async function main(): Promise<void> {
     await p.cancelActor();
   });
   await raw.close();
-  rows.push(costRow('RPC round trip (portal.run)', furrowRtt, rawRtt, 2));
+  await stopShell(shell);
+  rows.push(pairRow('RPC round trip (portal.run)', rtt.furrow, rtt.raw, 1.5));
+  rows.push(pairRow('RPC round trip (portal.run) vs python-shell', rtt.furrow, rtt.shell, 1.0, 'python-shell'));
   const window = WINDOW === undefined ? 'default window' : `window ${WINDOW}`;
   rows.push(rateRow(`stream, ${SMALL_N} small messages Python->TS (${window})`, furrowStream, rawStream, 0.5));
   printTable(`furrow/asyncio vs raw Node<->Python pipes (${PY})`, rows);
   if (rows.some((r) => r.ok === false)) process.exitCode = 1;
 }
 
-main();
+await main();

@@ -1,8 +1,11 @@
 // Core benches: task spawn/join, cancel fan-out and channel throughput, each as a
-// ratio against raw Promise code (and Effection 4) measured in this same run.
+// ratio against raw Promise code, Effect and Effection 4, measured in this same run
+// with the rounds interleaved; and how spawn+join scales from 1e3 to 1e6 tasks (time
+// and heap per task).
+import { Effect, Fiber } from 'effect';
 import { run as effectionRun, spawn as effectionSpawn, sleep as effectionSleep, suspend as effectionSuspend } from 'effection';
 import { openNursery, openChannel, sleep } from '../src/index.ts';
-import { measure, costRow, printTable, type Row } from './lib.ts';
+import { measure, measureRounds, costRow, pairRow, printTable, type Row } from './lib.ts';
 
 const N_TASKS = 100_000;
 const N_CANCEL = 10_000;
@@ -18,6 +21,47 @@ async function furrowTasks(): Promise<void> {
   await openNursery((n) => {
     for (let i = 0; i < N_TASKS; i++) n.startSoon(async () => void (await null));
   });
+}
+
+async function effectTasks(count: number): Promise<void> {
+  await Effect.runPromise(
+    Effect.gen(function* () {
+      const fibers = [];
+      for (let i = 0; i < count; i++) fibers.push(yield* Effect.forkChild(Effect.void));
+      for (const f of fibers) yield* Fiber.join(f);
+    }),
+  );
+}
+
+async function effectCancel(): Promise<number> {
+  let t0 = 0;
+  await Effect.runPromise(
+    Effect.gen(function* () {
+      const fibers = [];
+      for (let i = 0; i < N_CANCEL; i++) fibers.push(yield* Effect.forkChild(Effect.never));
+      yield* Effect.promise(() => new Promise((r) => setImmediate(r)));
+      t0 = performance.now();
+      yield* Fiber.interruptAll(fibers);
+    }),
+  );
+  return performance.now() - t0;
+}
+
+/** spawn+join `count` furrow tasks: microseconds and heap bytes per task (heap held at the peak, all tasks alive). */
+async function scaling(count: number): Promise<{ us: number; bytes: number }> {
+  (globalThis as { gc?: () => void }).gc?.();
+  const heap0 = process.memoryUsage().heapUsed;
+  let peak = 0;
+  const t0 = performance.now();
+  await openNursery(async (n) => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    for (let i = 0; i < count; i++) n.startSoon(() => gate);
+    await null;
+    peak = process.memoryUsage().heapUsed;
+    release();
+  });
+  return { us: ((performance.now() - t0) * 1000) / count, bytes: (peak - heap0) / count };
 }
 
 async function effectionTasks(count: number): Promise<void> {
@@ -66,6 +110,7 @@ async function effectionCancel(): Promise<number> {
   let t0 = 0;
   await effectionRun(function* () {
     const parent = yield* effectionSpawn(function* () {
+      // eslint-disable-next-line @typescript-eslint/no-floating-promises -- yield* of an Effection operation, not a promise
       for (let i = 0; i < N_CANCEL; i++) yield* effectionSpawn(() => effectionSuspend());
       yield* effectionSuspend();
     });
@@ -103,20 +148,32 @@ async function channelMessages(): Promise<void> {
 }
 
 const rows: Row[] = [];
-const rawTask = await measure(N_TASKS, rawTasks);
-const furrowTask = await measure(N_TASKS, furrowTasks);
+const spawnJoin = await measureRounds(N_TASKS, { raw: rawTasks, furrow: furrowTasks, effect: () => effectTasks(N_TASKS) });
+const furrowTask = spawnJoin.furrow.us;
 const effTask = await measure(10_000, () => effectionTasks(10_000), 3);
-rows.push(costRow('spawn+join 100k tasks: furrow vs raw Promise.all', furrowTask, rawTask, 2.5));
-rows.push({ name: 'spawn+join: Effection 4 (10k tasks) vs furrow', us: effTask, baselineUs: furrowTask, target: '>= 100x', ok: effTask / furrowTask >= 100 });
+rows.push(pairRow('spawn+join 100k tasks: furrow vs raw Promise.all', spawnJoin.furrow, spawnJoin.raw, 2.5));
+rows.push(pairRow('spawn+join 100k tasks: furrow vs Effect (forkChild + join)', spawnJoin.furrow, spawnJoin.effect, 1.0, 'Effect'));
+rows.push({ name: 'spawn+join: Effection 4 (10k tasks) vs furrow', us: effTask, baselineUs: furrowTask, target: '>= 100x', ok: effTask / furrowTask >= 100, versus: 'furrow' });
 
 const rawC = (await medianOf(rawCancel)) * 1000 / N_CANCEL;
 const furC = (await medianOf(furrowCancel)) * 1000 / N_CANCEL;
 const effC = (await medianOf(effectionCancel, 3)) * 1000 / N_CANCEL;
+const effectC = (await medianOf(effectCancel)) * 1000 / N_CANCEL;
 rows.push(costRow('cancel 10k sleeping tasks: furrow vs raw rejects', furC, rawC, 3));
-rows.push({ name: 'cancel 10k: Effection 4 halt vs furrow', us: effC, baselineUs: furC, target: '>= 40x', ok: effC / furC >= 40 });
+rows.push({ ...costRow('cancel 10k sleeping tasks: furrow vs Effect (interruptAll)', furC, effectC, 1.0), versus: 'Effect' });
+rows.push({ name: 'cancel 10k: Effection 4 halt vs furrow', us: effC, baselineUs: furC, target: '>= 40x', ok: effC / furC >= 40, versus: 'furrow' });
 
 const chan = await measure(N_MSGS, channelMessages, 5);
 const rate = 1e6 / chan;
 rows.push({ name: `channel 1M numbers between two tasks (${(rate / 1e6).toFixed(2)} M msgs/s)`, us: chan, target: '>= 1 M msgs/s', ok: rate >= 1e6 });
 
 printTable('core', rows);
+
+// how spawn+join scales: time and heap per task from a thousand to a million tasks alive at once
+const scale: Row[] = [];
+for (const count of [1_000, 10_000, 100_000, 1_000_000]) {
+  await scaling(count); // warm-up
+  const { us, bytes } = await scaling(count);
+  scale.push({ name: `spawn+join ${count.toLocaleString('en')} tasks, all alive at once (${Math.round(bytes)} heap bytes per task)`, us });
+}
+printTable('core scaling', scale);

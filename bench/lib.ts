@@ -1,6 +1,7 @@
 // Shared measuring helpers for the benches: run a case several times, take the
 // median, and print rows as ratios against a raw baseline measured in the same run;
 // and the raw baselines' plain framing and UDS listener.
+import { appendFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { Packr } from 'msgpackr';
 
@@ -17,6 +18,49 @@ export interface Row {
   ok?: boolean;
   /** a throughput row: its ratio column reads as a share of the baseline ("66% of raw") */
   share?: boolean;
+  /** the lowest and highest per-round ratio (us / baseline), when measured round by round */
+  spread?: [number, number];
+  /** what the baseline is, when it is not the raw one (e.g. 'piscina') */
+  versus?: string;
+}
+
+/** What {@link measureRounds} gives per contender: the median and each round's sample. */
+export interface Samples {
+  /** median microseconds per operation */
+  us: number;
+  /** microseconds per operation in each round, in round order */
+  rounds: number[];
+}
+
+/**
+ * Time several contenders round by round (a, b, c, a, b, c, ...), each `runs` times
+ * after one warm-up of each, and return each one's median and per-round samples in
+ * microseconds per operation. Interleaving keeps load swings and heap growth from
+ * favouring whichever runs first; the per-round samples give a ratio's spread.
+ */
+export async function measureRounds<K extends string>(ops: number, fns: Record<K, () => unknown>, runs = 7): Promise<Record<K, Samples>> {
+  const keys = Object.keys(fns) as K[];
+  for (const k of keys) await fns[k]();
+  const rounds = Object.fromEntries(keys.map((k) => [k, [] as number[]])) as Record<K, number[]>;
+  for (let i = 0; i < runs; i++) {
+    for (const k of keys) {
+      (globalThis as { gc?: () => void }).gc?.();
+      const t0 = performance.now();
+      await fns[k]();
+      rounds[k].push(((performance.now() - t0) * 1000) / ops);
+    }
+  }
+  return Object.fromEntries(keys.map((k) => [k, { us: median(rounds[k]), rounds: rounds[k] }])) as Record<K, Samples>;
+}
+
+/**
+ * A cost row from round-by-round samples: `ours` against `base` (raw, or a peer named
+ * by `versus`), with the median ratio checked against `<= maxRatio` and the spread of
+ * the per-round ratios.
+ */
+export function pairRow(name: string, ours: Samples, base: Samples, maxRatio: number, versus?: string): Row {
+  const ratios = ours.rounds.map((u, i) => u / base.rounds[i]!);
+  return { ...costRow(name, ours.us, base.us, maxRatio), spread: [Math.min(...ratios), Math.max(...ratios)], versus };
 }
 
 /** Median of a list of numbers. */
@@ -74,17 +118,25 @@ export function rateRow(name: string, us: number, baselineUs: number, minShare: 
   return { name, us, baselineUs, target: `>= ${Math.round(minShare * 100)}%`, ok: baselineUs / us >= minShare, share: true };
 }
 
-/** Print rows as a Markdown table (ready to paste into docs and notes). */
+/**
+ * Print rows as a Markdown table (ready to paste into docs and notes). With
+ * `FURROW_BENCH_OUT` set (by `npm run bench -- --runs N`), also append each row as a
+ * JSON line to that file, for the runner to count how many runs met each target.
+ */
 export function printTable(title: string, rows: Row[]): void {
   console.log(`\n### ${title} (Node ${process.version})\n`);
-  console.log('| case | us/op | raw us/op | ratio | target | met |');
-  console.log('| --- | ---: | ---: | ---: | --- | --- |');
+  console.log('| case | us/op | baseline us/op | ratio | spread | target | met |');
+  console.log('| --- | ---: | ---: | ---: | ---: | --- | --- |');
   for (const r of rows) {
-    const ratio = !r.baselineUs ? '' : r.share ? `${Math.round((r.baselineUs / r.us) * 100)}% of raw` : `${(r.us / r.baselineUs).toFixed(2)}x`;
+    const vs = r.versus ?? 'raw';
+    const ratio = !r.baselineUs ? '' : r.share ? `${Math.round((r.baselineUs / r.us) * 100)}% of ${vs}` : `${(r.us / r.baselineUs).toFixed(2)}x ${vs}`;
+    const spread = r.spread ? `${r.spread[0].toFixed(2)}-${r.spread[1].toFixed(2)}x` : '';
     const met = r.ok === undefined ? '' : r.ok ? 'yes' : 'NO';
     const base = r.baselineUs?.toFixed(3) ?? '';
-    console.log(`| ${r.name} | ${r.us.toFixed(3)} | ${base} | ${ratio} | ${r.target ?? ''} | ${met} |`);
+    console.log(`| ${r.name} | ${r.us.toFixed(3)} | ${base} | ${ratio} | ${spread} | ${r.target ?? ''} | ${met} |`);
   }
+  const out = process.env.FURROW_BENCH_OUT;
+  if (out) appendFileSync(out, rows.map((r) => JSON.stringify({ title, ...r }) + '\n').join(''));
 }
 
 const rawPackr = new Packr({ useRecords: false });

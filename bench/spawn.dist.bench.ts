@@ -73,13 +73,21 @@ async function main(): Promise<void> {
       const ours = await actors(an, 1, 'fork');
       const w = await rawWorker();
       const t = await actors(an, 1, 'thread');
-      if (i) (raw.push(ms), fork.push(ours), worker.push(w), thread.push(t));
+      if (i) {
+        raw.push(ms);
+        fork.push(ours);
+        worker.push(w);
+        thread.push(t);
+      }
     }
     for (let i = 0; i <= Math.ceil(RUNS / 3); i++) {
       const [ms, stop] = await rawForks(srv, 16);
       await stop();
       const ours = await actors(an, 16, 'fork');
-      if (i) (raw16.push(ms), fork16.push(ours));
+      if (i) {
+        raw16.push(ms);
+        fork16.push(ours);
+      }
     }
   });
   srv.close();

@@ -32,9 +32,9 @@ await openNursery(async (n) => {
       const links = (await (await fetch(base + path, { signal })).json()) as string[];
       crawled.push(path);
       if (crawled.length === PAGES / 4) n.cancel('crawled enough'); // cancel half way
-      for (const link of links) q.add(visit(link));
+      for (const link of links) void q.add(visit(link));
     };
-    q.add(visit('/0'));
+    void q.add(visit('/0'));
   });
 });
 

@@ -8,7 +8,7 @@ test('descendants() lists children and grandchildren; killTree() kills them all'
   // sh -> (sh -> sleep), sleep: two levels below the shell we start
   const sh = spawn('sh', ['-c', '(sleep 300 & wait) & sleep 300 & echo ready; wait'], { stdio: ['ignore', 'pipe', 'inherit'] });
   await once(sh.stdout!, 'data');
-  let below: number[] = [];
+  let below: number[];
   // the inner shell may not have forked its sleep yet: wait for the event, not a fixed time
   while ((below = descendants(sh.pid!)).length < 3) await new Promise((r) => setTimeout(r, 5));
   expect(below).toHaveLength(3);

@@ -17,7 +17,7 @@ test.each(['fork', 'thread'] as const)('an.cancel() inside openContext is absorb
     const p = await an.startActor('waiter', { enableModules: [BASIC], backend });
     pids.push(p.pid);
     await p.openContext(waitAndLog, ['nursery-cancel'], async () => {
-      an.cancel();
+      void an.cancel();
       await sleepForever();
     });
     return 'not reached';

@@ -43,7 +43,7 @@ export async function startObservedRoot(env: Record<string, string>, python = fa
       };
       const timer = setTimeout(() => (watchers.delete(check), reject(new Error(`${what} not seen within ${ms} ms; stderr:\n${err}`))), ms);
       watchers.add(check);
-      exited.then(() => setImmediate(() => watchers.has(check) && (watchers.delete(check), clearTimeout(timer), reject(new Error(`the root exited before ${what}; stderr:\n${err}`)))));
+      void exited.then(() => setImmediate(() => watchers.has(check) && (watchers.delete(check), clearTimeout(timer), reject(new Error(`the root exited before ${what}; stderr:\n${err}`)))));
       check();
     });
   await until(() => out.includes('\n'), 'the pids line', 20_000);

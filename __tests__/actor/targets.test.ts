@@ -11,3 +11,18 @@ test("parseTarget accepts a module part of plain letters ('worker:fn')", () => {
 test('parseTarget rejects a target without a module or a function', () => {
   for (const bad of ['fn', ':fn', 'mod:']) expect(() => parseTarget(bad)).toThrow(/is not a 'module:function' name/);
 });
+
+test('a parsed target is remembered, except a relative path, which follows the working directory', () => {
+  const first = parseTarget('/srv/jobs.ts:crunch');
+  expect(parseTarget('/srv/jobs.ts:crunch')).toBe(first); // the same object: not parsed again
+  expect(Object.isFrozen(first)).toBe(true);
+  const here = process.cwd();
+  try {
+    process.chdir('/tmp');
+    expect(parseTarget('./jobs.ts:crunch').ns).toBe('file:///tmp/jobs.ts');
+    process.chdir('/');
+    expect(parseTarget('./jobs.ts:crunch').ns).toBe('file:///jobs.ts');
+  } finally {
+    process.chdir(here);
+  }
+});

@@ -13,7 +13,7 @@ test('root -> thread actor (ignores cancel) -> fork actor (ignores cancel): the 
           const mid = await an.startActor('mid', { enableModules: [BASIC], backend: 'thread' });
           await mid.openContext(ignoringPair, [BASIC], async (_ctx, pids: number[]) => {
             leaves.push(...pids);
-            an.cancel(); // nobody below will listen
+            void an.cancel(); // nobody below will listen
           });
         },
         { graceMs: 300, killMs: 200 },

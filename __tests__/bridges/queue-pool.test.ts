@@ -173,8 +173,8 @@ describe('openActorPool: bad input', () => {
     const body = (): void => {};
     await expect(openActorPool({ size: 0, enableModules: [JOBS] }, body)).rejects.toThrow(new RangeError('openActorPool: size must be an integer >= 1 (got 0)'));
     await expect(openActorPool({ size: 1.5, enableModules: [JOBS] }, body)).rejects.toThrow(RangeError);
-    await expect(openActorPool({ backend: 'python' as PoolBackend, enableModules: [JOBS] }, body)).rejects.toThrow(
-      "openActorPool: unknown backend 'python' (use 'fork' or 'thread')",
+    await expect(openActorPool({ backend: 'ruby' as PoolBackend, enableModules: [JOBS] }, body)).rejects.toThrow(
+      "openActorPool: unknown backend 'ruby' (use 'fork', 'thread' or 'python')",
     );
     await expect(openActorPool({ enableModules: [] }, body)).rejects.toThrow(/enableModules must list at least one module/);
     await expect(openActorPool({ enableModules: [JOBS], graceMs: -1 }, body)).rejects.toThrow(/graceMs must be a number >= 0 \(got -1\)/);

@@ -26,7 +26,7 @@ describe('openTaskQueue', () => {
     let peak = 0;
     await openTaskQueue({ concurrency: 3 }, (q) => {
       for (let i = 0; i < 12; i++) {
-        q.add(async () => {
+        void q.add(async () => {
           peak = Math.max(peak, ++running);
           await delay(2);
           running--;
@@ -43,11 +43,11 @@ describe('openTaskQueue', () => {
         await delay(1);
         seen.push(depth);
         if (depth < 4) {
-          q.add(visit(depth + 1));
-          q.add(visit(depth + 1));
+          void q.add(visit(depth + 1));
+          void q.add(visit(depth + 1));
         }
       };
-      q.add(visit(0));
+      void q.add(visit(0));
     });
     expect(seen.length).toBe(31);
   });
@@ -59,7 +59,7 @@ describe('openTaskQueue', () => {
     let waitingOutcome: unknown;
     const run = openTaskQueue({ concurrency: 3 }, (q) => {
       for (let i = 0; i < 2; i++) {
-        q.add(async (signal) => {
+        void q.add(async (signal) => {
           started.push(i);
           try {
             await delay(60_000, undefined, { signal });
@@ -68,7 +68,7 @@ describe('openTaskQueue', () => {
           }
         });
       }
-      q.add(async () => {
+      void q.add(async () => {
         started.push(2);
         await delay(5);
         throw boom;
@@ -107,7 +107,7 @@ describe('openTaskQueue', () => {
       moveOnAfter(30, () =>
         openTaskQueue({ concurrency: 1 }, (q) => {
           for (let i = 0; i < 5; i++) {
-            q.add(async (signal) => {
+            void q.add(async (signal) => {
               started.push(i);
               try {
                 await delay(60_000, undefined, { signal });
@@ -131,7 +131,7 @@ describe('openTaskQueue', () => {
     const reason = new Error('shutting down');
     const started = new Event();
     const run = openTaskQueue({ concurrency: 2, signal: controller.signal }, (q) => {
-      q.add(async (signal) => {
+      void q.add(async (signal) => {
         started.set();
         await delay(60_000, undefined, { signal });
       });
@@ -145,7 +145,7 @@ describe('openTaskQueue', () => {
     const boom = new Error('body failed');
     let jobAborted = false;
     const run = openTaskQueue({ concurrency: 1 }, async (q) => {
-      q.add(async (signal) => {
+      void q.add(async (signal) => {
         try {
           await delay(60_000, undefined, { signal });
         } finally {
@@ -177,8 +177,8 @@ describe('openTaskQueue', () => {
       await openNursery(async (n) => {
         await openTaskQueue({ concurrency: 2 }, async (q) => {
           queue = q;
-          for (let i = 0; i < 3; i++) q.add(async (signal) => bodies.push(await (await fetch(`${base}/fast`, { signal })).text()));
-          for (let i = 0; i < 5; i++) q.add((signal) => fetch(`${base}/slow`, { signal }));
+          for (let i = 0; i < 3; i++) void q.add(async (signal) => bodies.push(await (await fetch(`${base}/fast`, { signal })).text()));
+          for (let i = 0; i < 5; i++) void q.add((signal) => fetch(`${base}/slow`, { signal }));
           while (requests < 5) await sleep(1); // 3 fast + 2 slow started
           n.cancel('enough');
         });
@@ -197,9 +197,9 @@ describe('openTaskQueue', () => {
   test("p-queue's priority and autoStart pass through", async () => {
     const order: string[] = [];
     await openTaskQueue({ concurrency: 1, autoStart: false }, (q) => {
-      q.add(async () => void order.push('low'), { priority: 0 });
-      q.add(async () => void order.push('high'), { priority: 10 });
-      q.add(async () => void order.push('mid'), { priority: 5 });
+      void q.add(async () => void order.push('low'), { priority: 0 });
+      void q.add(async () => void order.push('high'), { priority: 10 });
+      void q.add(async () => void order.push('mid'), { priority: 5 });
       expect(q.size).toBe(3);
       q.start();
     });
@@ -208,7 +208,7 @@ describe('openTaskQueue', () => {
 
   test("p-queue's interval caps pass through", async () => {
     await openTaskQueue({ intervalCap: 2, interval: 20 }, (q) => {
-      for (let i = 0; i < 3; i++) q.add(() => i);
+      for (let i = 0; i < 3; i++) void q.add(() => i);
       expect(q.pqueue.isRateLimited).toBe(true);
       expect(q.size).toBe(1);
     });
@@ -217,7 +217,7 @@ describe('openTaskQueue', () => {
   test('a job timeout is a job error (TimeoutError); the job is waited for, never left running', async () => {
     let jobFinished = false;
     const err = await openTaskQueue({ concurrency: 1, timeout: 10 }, (q) => {
-      q.add(async (signal) => {
+      void q.add(async (signal) => {
         try {
           await delay(60_000, undefined, { signal });
         } finally {
@@ -246,7 +246,7 @@ describe('openTaskQueue', () => {
 
   test('a job that ignores cancellation is reported after the grace period', async () => {
     const err = await openTaskQueue({ concurrency: 1, cancelGraceMs: 20, name: 'stubborn-queue' }, async (q) => {
-      q.add(() => new Promise(() => {}));
+      void q.add(() => new Promise(() => {}));
       await sleep(1);
       q.nursery.cancel();
     }).catch((e: unknown) => e);

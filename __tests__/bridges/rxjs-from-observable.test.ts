@@ -172,10 +172,13 @@ describe('fromObservable', () => {
   test('overflow stops a synchronous source that checks subscriber.closed at once, even one that emits for ever', async () => {
     let emitted = 0;
     const burst = new Observable<number>((subscriber) => {
-      for (let i = 0; i < 200_000 && !subscriber.closed; i++) (emitted++, subscriber.next(i));
+      for (let i = 0; i < 200_000 && !subscriber.closed; i++) {
+        emitted++;
+        subscriber.next(i);
+      }
     });
     const endless = new Observable<number>((subscriber) => {
-      while (!subscriber.closed) (emitted++, subscriber.next(emitted));
+      while (!subscriber.closed) subscriber.next(++emitted);
     });
     for (const source of [burst, endless, endless.pipe(map((v) => v * 2))]) {
       emitted = 0;

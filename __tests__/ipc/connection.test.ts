@@ -149,8 +149,8 @@ describe('Connection', () => {
       const d = client.openDialog();
       const N = 10_000;
       writes = 0;
-      d.send({ type: 'Start', ns: 'test', func: 'stream', value: [] }); // only a Start opens a dialog
-      for (let i = 0; i < N; i++) d.send({ type: 'Yield', value: i });
+      void d.send({ type: 'Start', ns: 'test', func: 'stream', value: [] }); // only a Start opens a dialog
+      for (let i = 0; i < N; i++) void d.send({ type: 'Yield', value: i });
       const sd = await rx;
       expect((await sd.receive()).type).toBe('Start');
       for (let i = 0; i < N; i++) {
@@ -213,8 +213,8 @@ describe('Connection', () => {
     await pair(async (client, server) => {
       const rx = new Promise<Dialog>((resolve) => (server.onDialog = resolve));
       const d = client.openDialog();
-      d.send({ type: 'Start', ns: 'test', func: 'stream', value: [] });
-      for (let i = 0; i < 1000; i++) d.send({ type: 'Yield', value: i });
+      void d.send({ type: 'Start', ns: 'test', func: 'stream', value: [] });
+      for (let i = 0; i < 1000; i++) void d.send({ type: 'Yield', value: i });
       const sd = await rx;
       const got = new Promise((resolve) => (sd.onCancel = resolve));
       await d.send({ type: 'Cancel', canceller: client.localUid, reason: 'test' });

@@ -7,7 +7,8 @@ import { accessSync, constants, existsSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { $, which } from 'zx';
-import { CHILD_READ_FD, CHILD_WRITE_FD, StreamTransport, TransportError, killTree, relayLines, type ChildExit, type SpawnBackend, type SpawnRequest, type SpawnedChild } from 'furrow';
+import { ignore } from 'furrow';
+import { CHILD_READ_FD, CHILD_WRITE_FD, StreamTransport, TransportError, killTree, relayLines, type ChildExit, type SpawnBackend, type SpawnRequest, type SpawnedChild } from 'furrow/spawn';
 
 type Transport = NonNullable<SpawnedChild['transport']>;
 type Sink = Parameters<Transport['attach']>[0];
@@ -128,7 +129,7 @@ class PythonChildTransport implements Transport {
           done = true;
         };
         const timer = setTimeout(() => report(err), 500);
-        this.#exited.then((x) => {
+        void this.#exited.then((x) => {
           clearTimeout(timer);
           report(x.code === NO_MSGPACK_EXIT ? new PythonMsgpackMissingError(this.#python) : err);
         });
@@ -150,7 +151,22 @@ class PythonChildTransport implements Transport {
   }
 }
 
-/** The `'python'` spawn backend (registered by importing `furrow/asyncio`). */
+/**
+ * The `'python'` spawn backend (registered by importing `furrow/asyncio`).
+ *
+ * @example
+ * ```ts
+ * import { openActorNursery } from 'furrow';
+ * import 'furrow/asyncio';
+ *
+ * await openActorNursery(async (an) => {
+ *   // jobs.py in ./py defines `async def crunch(n)` and a @context `produce(ctx, n)`
+ *   const py = await an.startActor('worker', { backend: 'python', python: '/usr/bin/python3', cwd: './py', enableModules: ['jobs'] });
+ *   console.log(await py.run('jobs:crunch', 42)); // a Python error arrives as RemoteActorError with its traceback
+ *   await py.openContext('jobs:produce', [10], async (ctx) => ctx.openStream(async (s) => { for await (const x of s) console.log(x); }));
+ * }); // the Python process is gone here
+ * ```
+ */
 export const pythonBackend: SpawnBackend = {
   runtime: 'python',
   spawn(req: SpawnRequest): SpawnedChild {
@@ -186,7 +202,7 @@ export const pythonBackend: SpawnBackend = {
         if (child.pid === undefined) resolve({ code: -1, signal: null });
       });
     });
-    proc.catch(() => {});
+    proc.catch(ignore('zx rejects on a non-zero exit; the exit is reported through `exited`'));
     relayLines(child.stdout!, `[${req.name}] `, process.stdout);
     relayLines(child.stderr!, `[${req.name}] `, process.stderr);
     const inner = new StreamTransport('pipe', `pipe:${req.name}[${child.pid}]`, {
@@ -194,7 +210,7 @@ export const pythonBackend: SpawnBackend = {
       writable: child.stdio[CHILD_READ_FD] as Writable,
     });
     let gone = false;
-    exited.then(() => (gone = true));
+    void exited.then(() => (gone = true));
     return {
       pid: child.pid,
       transport: new PythonChildTransport(inner, exited, python),

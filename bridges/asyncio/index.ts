@@ -1,11 +1,7 @@
 // `furrow/asyncio`: Python asyncio children as actors of a furrow tree. Importing
-// this module registers the `'python'` spawn backend:
-//
-//   await an.startActor('worker', { backend: 'python', python: '/usr/bin/python3',
-//     cwd, env, enableModules: ['pkg.mod'] })
-//
-// The Python side is the `furrow_asyncio` package shipped in ./python.
-import { registerSpawnBackend } from 'furrow';
+// this module registers the `'python'` spawn backend (see the example below). The
+// Python side is the `furrow_asyncio` package shipped in ./python.
+import { registerSpawnBackend } from 'furrow/spawn';
 import { pythonBackend } from './backend.ts';
 
 registerSpawnBackend('python', pythonBackend);

@@ -6,6 +6,9 @@ import { currentScope, currentSignal, isCancelled, suspend, type CancelScope, ty
 import { pendingIn, type PendingCall } from './pending.ts';
 import { PromiseAbandonedError } from './errors.ts';
 
+/** Any function at all: only its identity is used. */
+type AnyFunction = (...args: never[]) => unknown;
+
 /** Options of {@link runPromise}. */
 export interface RunPromiseOptions {
   /**
@@ -36,6 +39,20 @@ const NO_OPTIONS: RunPromiseOptions = Object.freeze({});
  * If it does not settle in time, the call throws {@link PromiseAbandonedError}
  * naming the work. Outside any furrow scope, `fn` just runs, with a signal that
  * never aborts.
+ *
+ * @example
+ * ```ts
+ * import { openNursery, moveOnAfter } from 'furrow';
+ * import { runPromise } from 'furrow/promise';
+ *
+ * await openNursery(async (n) => {
+ *   n.startSoon(async () => {
+ *     // a timeout (or any cancel) aborts the fetch through its signal
+ *     const body = await moveOnAfter(2000, () => runPromise((signal) => fetch('https://example.com', { signal }).then((r) => r.text())));
+ *     console.log(body ?? 'too slow');
+ *   });
+ * });
+ * ```
  */
 export function runPromise<T>(fn: (signal: AbortSignal) => PromiseLike<T> | T, opts: RunPromiseOptions = NO_OPTIONS): Promise<T> {
   if (typeof fn !== 'function') return Promise.reject(new TypeError(`runPromise: fn must be a function (got ${typeof fn})`));
@@ -70,13 +87,13 @@ class Call<T> implements PendingCall {
   list: ReturnType<typeof pendingIn>;
   graceMs: number;
   name: string | undefined;
-  fn: Function;
+  fn: AnyFunction;
   resolve: (value: T) => void;
   reject: (err: unknown) => void;
   cancelled: unknown = undefined;
   timer: Timer | undefined = undefined;
 
-  constructor(source: PromiseLike<T>, scope: CancelScope, graceMs: number, name: string | undefined, fn: Function) {
+  constructor(source: PromiseLike<T>, scope: CancelScope, graceMs: number, name: string | undefined, fn: AnyFunction) {
     let resolve!: (value: T) => void;
     let reject!: (err: unknown) => void;
     this.promise = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)));

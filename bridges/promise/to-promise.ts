@@ -12,6 +12,23 @@ import { Cancelled, openNursery, type Nursery } from 'furrow';
  * cancels its own nursery, the Promise rejects with `Cancelled` (a legacy caller
  * expects a value or a rejection, not `undefined`). Errors reject as the nursery
  * throws them.
+ *
+ * @example
+ * ```ts
+ * import { sleep } from 'furrow';
+ * import { toPromise } from 'furrow/promise';
+ *
+ * // legacy code that knows only Promises and AbortControllers
+ * const controller = new AbortController();
+ * const total = toPromise(async (n) => {
+ *   let sum = 0;
+ *   for (const x of [1, 2, 3]) n.startSoon(async () => { await sleep(10); sum += x; });
+ *   await sleep(50);
+ *   return sum;
+ * }, controller.signal);
+ * setTimeout(() => controller.abort(new Error('user left')), 1000); // cancels the work
+ * console.log(await total);
+ * ```
  */
 export function toPromise<T>(body: (nursery: Nursery) => Promise<T> | T, signal?: AbortSignal): Promise<T> {
   if (typeof body !== 'function') return Promise.reject(new TypeError(`toPromise: body must be a function (got ${typeof body})`));

@@ -1,36 +1,33 @@
 // openActorPool: a pool of actors behind one task queue (the worker-pool pattern).
-// `pool.run(fn, ...args)` is a job of an `openTaskQueue` queue that borrows an idle
-// actor of an `openActorNursery` and calls `fn` there with `Portal.run`. A cancelled
+// `pool.run(fn, ...args)` is a job of an `openTaskQueue` queue that takes an actor of
+// an `openActorNursery` from the dispatcher (dispatch.ts: an idle one, or one that
+// is running other short jobs) and calls `fn` there with `Portal.run`. A cancelled
 // job is cancelled inside its actor (its scope, its `finally`); only a job that
 // ignores that for `graceMs` (the actors' `cancelWaitMs`: `Portal.run` then throws
 // `RemoteCancelIgnoredError`) gets its actor killed (`portal.kill()`) and replaced.
 import { availableParallelism } from 'node:os';
-import {
-  RemoteCancelIgnoredError,
-  currentSignal,
-  isCancelled,
-  openActorNursery,
-  openChannel,
-  openNursery,
-  withCancelScope,
-  type ActorNursery,
-  type MemoryReceiveChannel,
-  type MemorySendChannel,
-  type Portal,
-} from 'furrow';
+import { RemoteCancelIgnoredError, currentSignal, ignore, isCancelled, openActorNursery, openNursery, withCancelScope, type ActorNursery, type Portal } from 'furrow';
+import { Dispatcher, type PoolSlot } from './dispatch.ts';
 import { openTaskQueue, type JobOptions, type TaskQueue, type TaskQueueOptions } from './task-queue.ts';
 
 type AnyFn = (...args: any[]) => any;
 
-/** The backends a pool can run on. */
-export type PoolBackend = 'fork' | 'thread';
+/**
+ * The backends a pool can run on: `'fork'`, `'thread'`, or `'python'` (Python asyncio
+ * workers: import `furrow/asyncio` first, give the interpreter and module directory
+ * in `backendOptions`, and run jobs by `'module:function'` name).
+ */
+export type PoolBackend = 'fork' | 'thread' | 'python';
+const POOL_BACKENDS: readonly PoolBackend[] = ['fork', 'thread', 'python'];
 
 /** Options of {@link openActorPool}: the pool's, p-queue's (not `concurrency`), and the actors' teardown timing. */
 export interface ActorPoolOptions extends Omit<TaskQueueOptions, 'concurrency'> {
   /** How many actors (default `os.availableParallelism()`). Also the queue's concurrency. */
   size?: number;
-  /** `'fork'` (child processes, the default) or `'thread'` (worker threads). */
+  /** `'fork'` (child processes, the default), `'thread'` (worker threads) or `'python'` (Python asyncio processes). */
   backend?: PoolBackend;
+  /** The backend's own options for every actor, e.g. `{ python: '/usr/bin/python3', cwd: './py' }` for `'python'`. */
+  backendOptions?: Record<string, unknown>;
   /** Modules whose exports jobs may call (paths or `file:` URLs). At least one. */
   enableModules: string[];
   /** How long (ms) a cancelled job gets to end before its actor is killed and replaced (default 1000; the actors' `cancelWaitMs`). */
@@ -41,16 +38,39 @@ export interface ActorPoolOptions extends Omit<TaskQueueOptions, 'concurrency'> 
   killMs?: number;
   /** Prefix of the actors' names (default `'pool'`: `pool-0`, `pool-1`, ...). */
   actorName?: string;
+  /**
+   * At most this many jobs in flight in one actor (default 4; 1: one job per actor).
+   * A job goes to an idle actor first; only when every actor is busy, and jobs have
+   * taken less than `shortJobMs` on average, does it go to an actor still running
+   * others. Their calls then share writes and wake-ups, which is most of a trivial
+   * job's cost; long jobs are never queued behind one another.
+   */
+  pipeline?: number;
+  /** Pipelining stays off while jobs average this long or longer (ms, default 1). */
+  shortJobMs?: number;
+}
+
+/**
+ * A job was running in an actor the pool had to kill because another job there
+ * ignored its cancel (possible only when jobs are pipelined). The job may have run in
+ * part; the pool goes on.
+ */
+export class PoolJobLostError extends Error {
+  override name = 'PoolJobLostError';
+}
+
+/** What a lost job's queue task returns: the caller gets `error`, the queue goes on. */
+class LostJob {
+  readonly error: PoolJobLostError;
+  constructor(error: PoolJobLostError) {
+    this.error = error;
+  }
 }
 
 /** Per-job options of {@link ActorPool.runWith}: p-queue's `priority`, `id`, `timeout`, `signal`. */
 export type PoolJobOptions = JobOptions;
 
-type PoolConfig = Required<Pick<ActorPoolOptions, 'enableModules' | 'graceMs' | 'actorName'>>;
-
-interface Slot {
-  portal: Portal;
-}
+type PoolConfig = Required<Pick<ActorPoolOptions, 'enableModules' | 'graceMs' | 'actorName' | 'pipeline' | 'shortJobMs'>> & Pick<ActorPoolOptions, 'backendOptions'>;
 
 /**
  * The handle the body of {@link openActorPool} gets. Jobs are tasks of the pool's
@@ -65,8 +85,7 @@ export class ActorPool {
   readonly queue: TaskQueue;
   #an: ActorNursery;
   #opts: PoolConfig;
-  #idleIn: MemorySendChannel<Slot>;
-  #idleOut: MemoryReceiveChannel<Slot>;
+  #dispatch: Dispatcher;
   #portals = new Set<Portal>();
   #probe!: Portal;
   #spawned = 0;
@@ -79,7 +98,7 @@ export class ActorPool {
     this.size = size;
     this.backend = backend;
     this.#opts = opts;
-    [this.#idleIn, this.#idleOut] = openChannel<Slot>(size);
+    this.#dispatch = new Dispatcher({ depth: opts.pipeline, shortMs: opts.shortJobMs });
   }
 
   /** Portals of the pool's current actors. */
@@ -123,29 +142,35 @@ export class ActorPool {
     }
     const caller = currentSignal();
     const signal = opts.signal ? AbortSignal.any([opts.signal, caller]) : caller;
-    return this.queue.add((jobSignal) => this.#job(jobSignal, fn, args), { ...opts, signal });
+    const result = this.queue.add((jobSignal) => this.#job(jobSignal, fn, args), { ...opts, signal }).then(failIfLost);
+    result.catch(ignore('a job error also reaches the pool, which throws it: a caller need not await its job'));
+    return result;
   }
 
   /** @internal Spawn one actor and make it idle. */
   async _spawn(): Promise<void> {
     const i = this.#spawned++;
-    const { enableModules, actorName } = this.#opts;
-    const portal = await this.#an.startActor(`${actorName}-${i}`, { enableModules, backend: this.backend });
+    const { enableModules, actorName, backendOptions } = this.#opts;
+    const portal = await this.#an.startActor(`${actorName}-${i}`, { enableModules, backend: this.backend, backendOptions });
     // a cancelled job's run waits graceMs for the actor to stop it, then throws RemoteCancelIgnoredError
     portal.cancelWaitMs = this.#opts.graceMs;
     // every actor enables the same modules: any one of them answers canRun (kept even once replaced)
     this.#probe ??= portal;
     this.#portals.add(portal);
-    this.#idleIn.sendNowait({ portal });
+    this.#dispatch.add(portal);
   }
 
   async #job(signal: AbortSignal, fn: AnyFn | string, args: unknown[]): Promise<unknown> {
-    const slot = await this.#idleOut.receive();
+    const slot = await this.#dispatch.acquire();
+    const sent = performance.now();
     let stuck = false;
     try {
       return await slot.portal.run(fn as AnyFn, ...args);
     } catch (err) {
       let e = err;
+      if (slot.lost && !(err instanceof RemoteCancelIgnoredError)) {
+        return new LostJob(new PoolJobLostError('the job was lost: its actor was killed because another job there ignored its cancel; it may have run in part', { cause: err }));
+      }
       if (err instanceof RemoteCancelIgnoredError) {
         // the job ignored its cancel for graceMs: its actor is killed (below), the job was cancelled
         stuck = true;
@@ -155,13 +180,14 @@ export class ActorPool {
       if ((signal.aborted || stuck) && isCancelled(e)) return undefined;
       throw e;
     } finally {
-      if (!stuck) this.#idleIn.sendNowait(slot);
+      if (!stuck) this.#dispatch.release(slot, performance.now() - sent);
       else await withCancelScope({ shield: true }, () => this.#replace(slot));
     }
   }
 
   /** Kill the actor of a job that ignored its cancel, and (unless the pool is ending) start another. */
-  async #replace(slot: Slot): Promise<void> {
+  async #replace(slot: PoolSlot): Promise<void> {
+    this.#dispatch.remove(slot);
     this.#portals.delete(slot.portal);
     await slot.portal.kill();
     this.#replaced++;
@@ -177,6 +203,19 @@ export class ActorPool {
  * cancelled job is cancelled inside its actor; if it has not ended after `graceMs`,
  * its actor is killed and replaced and the pool goes on. Nothing the pool started is
  * left running when this returns or throws.
+ *
+ * @example
+ * <!-- snippet: declare function countPrimes(from: number, to: number): Promise<number>; declare const jobsModule: string; -->
+ * ```ts
+ * import { openActorPool } from 'furrow/queue';
+ *
+ * // countPrimes is exported by jobsModule, which every actor of the pool enables
+ * const total = await openActorPool({ size: 4, enableModules: [jobsModule] }, async (pool) => {
+ *   const slices = Array.from({ length: 16 }, (_, i) => [i * 100_000, (i + 1) * 100_000] as const);
+ *   const counts = await Promise.all(slices.map(([from, to]) => pool.run(countPrimes, from, to)));
+ *   return counts.reduce((a, b) => a + b, 0);
+ * });
+ * ```
  */
 export async function openActorPool<T>(opts: ActorPoolOptions, body: (pool: ActorPool) => Promise<T> | T): Promise<T | undefined> {
   if (opts === null || typeof opts !== 'object') throw new TypeError('openActorPool: options must be an object, e.g. { enableModules: [path] }');
@@ -184,24 +223,33 @@ export async function openActorPool<T>(opts: ActorPoolOptions, body: (pool: Acto
   const {
     size = availableParallelism(),
     backend = 'fork',
+    backendOptions,
     enableModules,
     graceMs = 1000,
     teardownGraceMs,
     killMs,
     actorName = 'pool',
+    pipeline = 4,
+    shortJobMs = 1,
     ...queueOpts
   } = opts;
   if (!Number.isInteger(size) || size < 1) throw new RangeError(`openActorPool: size must be an integer >= 1 (got ${size})`);
-  if (backend !== 'fork' && backend !== 'thread') throw new TypeError(`openActorPool: unknown backend '${String(backend)}' (use 'fork' or 'thread')`);
+  if (!POOL_BACKENDS.includes(backend)) throw new TypeError(`openActorPool: unknown backend '${String(backend)}' (use 'fork', 'thread' or 'python')`);
+  if (backendOptions !== undefined && (backendOptions === null || typeof backendOptions !== 'object')) {
+    throw new TypeError('openActorPool: backendOptions must be an object, e.g. { python: "/usr/bin/python3", cwd: "./py" }');
+  }
   if (!Array.isArray(enableModules) || enableModules.length === 0 || !enableModules.every((m) => typeof m === 'string')) {
     throw new TypeError('openActorPool: enableModules must list at least one module (the modules whose exports jobs call)');
   }
   if (typeof graceMs !== 'number' || !(graceMs >= 0)) throw new RangeError(`openActorPool: graceMs must be a number >= 0 (got ${String(graceMs)})`);
+  if (!Number.isInteger(pipeline) || pipeline < 1) throw new RangeError(`openActorPool: pipeline must be an integer >= 1 (got ${String(pipeline)})`);
+  if (typeof shortJobMs !== 'number' || !(shortJobMs >= 0)) throw new RangeError(`openActorPool: shortJobMs must be a number >= 0 (got ${String(shortJobMs)})`);
   if ('concurrency' in opts) throw new TypeError('openActorPool: set size, not concurrency (one job per actor)');
   return openActorNursery(
     (an) =>
-      openTaskQueue({ ...queueOpts, concurrency: size, name: queueOpts.name ?? 'actor-pool' }, async (queue) => {
-        const pool = new ActorPool(an, queue, size, backend, { enableModules, graceMs, actorName });
+      // the queue lets a job start when an actor may take it: the dispatcher decides which, and when
+      openTaskQueue({ ...queueOpts, concurrency: size * pipeline, name: queueOpts.name ?? 'actor-pool' }, async (queue) => {
+        const pool = new ActorPool(an, queue, size, backend, { enableModules, graceMs, actorName, pipeline, shortJobMs, backendOptions });
         await openNursery((n) => {
           for (let i = 0; i < size; i++) n.startSoon(() => pool._spawn());
         });
@@ -209,4 +257,10 @@ export async function openActorPool<T>(opts: ActorPoolOptions, body: (pool: Acto
       }),
     { graceMs: teardownGraceMs, killMs },
   );
+}
+
+/** A lost job's result becomes its caller's rejection (the queue itself goes on). */
+function failIfLost(result: unknown): unknown {
+  if (result instanceof LostJob) throw result.error;
+  return result;
 }

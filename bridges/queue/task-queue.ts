@@ -3,7 +3,7 @@
 // job while it runs, so a job error or a cancel stops the whole queue and nothing
 // outlives `openTaskQueue`.
 import PQueue, { TimeoutError, type Options, type PriorityQueue, type QueueAddOptions } from 'p-queue';
-import { Cancelled, CancelScope, cancellable, isCancelled, openNursery, withCancelScope, type Nursery } from 'furrow';
+import { Cancelled, CancelScope, cancellable, ignore, isCancelled, openNursery, withCancelScope, type Nursery } from 'furrow';
 
 /** A job: gets an AbortSignal that aborts when the job is cancelled. */
 export type Job<R> = (signal: AbortSignal) => PromiseLike<R> | R;
@@ -21,7 +21,6 @@ export interface TaskQueueOptions extends Options<PriorityQueue, QueueAddOptions
   cancelGraceMs?: number;
 }
 
-const noop = (): void => {};
 
 /**
  * The handle the body of {@link openTaskQueue} gets: add jobs, watch the queue.
@@ -65,7 +64,7 @@ export class TaskQueue {
     const result = scope.isCancelled
       ? Promise.reject(scope.signal.reason)
       : this.pqueue.add((o) => this.#run(job, o.signal), opts).catch(this.#mapError);
-    result.catch(noop);
+    result.catch(ignore('a job error also reaches the queue, which throws it: a caller need not await its job'));
     return result as Promise<R>;
   }
 
@@ -73,7 +72,7 @@ export class TaskQueue {
   addAll<R>(jobs: readonly Job<R>[], opts?: JobOptions): Promise<R[]> {
     if (!Array.isArray(jobs)) throw new TypeError('TaskQueue.addAll: jobs must be an array of functions');
     const all = Promise.all(jobs.map((job) => this.add<R>(job, opts))) as Promise<R[]>;
-    all.catch(noop);
+    all.catch(ignore('each job error also reaches the queue, which throws it'));
     return all;
   }
 
@@ -214,6 +213,20 @@ function isAbortError(err: unknown): boolean {
  * cancelling the enclosing scope (or aborting `opts.signal`) does the same. p-queue's
  * own options (`concurrency`, `interval`/`intervalCap`, `timeout`, `autoStart`, ...)
  * and per-job options (`priority`, `timeout`, `signal`, `id`) pass through.
+ *
+ * @example
+ * ```ts
+ * import { openTaskQueue } from 'furrow/queue';
+ *
+ * const urls = ['https://example.com/1', 'https://example.com/2', 'https://example.com/3'];
+ * const sizes = new Map<string, number>();
+ * await openTaskQueue({ concurrency: 2 }, (q) => {
+ *   for (const url of urls) {
+ *     // a failed fetch cancels the others (their signals abort) and is thrown
+ *     void q.add(async (signal) => sizes.set(url, (await (await fetch(url, { signal })).arrayBuffer()).byteLength));
+ *   }
+ * }); // returns once the queue has drained
+ * ```
  */
 export async function openTaskQueue<T>(
   opts: TaskQueueOptions,

@@ -213,6 +213,18 @@ export class ObservableStream<T> implements AsyncIterableIterator<T>, AsyncDispo
  * past that the `overflow` policy applies: `'error'` (default) fails the stream with
  * {@link BufferOverflowError}, `'drop-oldest'` / `'drop-newest'` drop values and
  * count them in `stream.dropped`. There is no unbounded buffer.
+ *
+ * @example
+ * ```ts
+ * import { interval } from 'rxjs';
+ * import { moveOnAfter } from 'furrow';
+ * import { fromObservable } from 'furrow/rxjs';
+ *
+ * // read ticks for one second; the timeout unsubscribes from the interval
+ * await moveOnAfter(1000, async () => {
+ *   for await (const tick of fromObservable(interval(100), { buffer: 16, overflow: 'drop-oldest' })) console.log(tick);
+ * });
+ * ```
  */
 export function fromObservable<T>(source: Observable<T> | Subscribable<T>, opts: FromObservableOptions = {}): ObservableStream<T> {
   if (source === null || typeof source !== 'object' || typeof (source as { subscribe?: unknown }).subscribe !== 'function') {

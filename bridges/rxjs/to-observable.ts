@@ -17,6 +17,22 @@ export type Producer<T> = (emit: (value: T) => void, signal: AbortSignal) => Pro
  * An error the task raises after the subscriber left (e.g. in a `finally`) has no
  * one to go to: it goes to RxJS's `config.onUnhandledError` if set, else it is
  * re-thrown asynchronously, as RxJS does with errors nobody handles.
+ *
+ * @example
+ * ```ts
+ * import { take } from 'rxjs';
+ * import { sleep } from 'furrow';
+ * import { toObservable } from 'furrow/rxjs';
+ *
+ * const ticks$ = toObservable<number>(async (emit) => {
+ *   try {
+ *     for (let i = 0; ; i++) { emit(i); await sleep(100); }
+ *   } finally {
+ *     console.log('stopped'); // runs when take(3) unsubscribes
+ *   }
+ * });
+ * ticks$.pipe(take(3)).subscribe((i) => console.log(i));
+ * ```
  */
 export function toObservable<T>(fn: Producer<T>): Observable<T> {
   if (typeof fn !== 'function') throw new TypeError(`toObservable: fn must be a function (got ${typeof fn})`);

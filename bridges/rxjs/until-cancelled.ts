@@ -9,6 +9,19 @@ import { currentScope } from 'furrow';
  * the furrow scope it was made in is cancelled. Call it inside a scope:
  * `source.pipe(map(f), untilCancelled())`. A subscription made after the scope was
  * cancelled completes at once.
+ *
+ * @example
+ * ```ts
+ * import { interval, map } from 'rxjs';
+ * import { openNursery, sleep } from 'furrow';
+ * import { untilCancelled } from 'furrow/rxjs';
+ *
+ * await openNursery(async (n) => {
+ *   interval(100).pipe(map((i) => i * 2), untilCancelled()).subscribe({ complete: () => console.log('done') });
+ *   await sleep(350);
+ *   n.cancel(); // the pipeline completes
+ * });
+ * ```
  */
 export function untilCancelled<T>(): MonoTypeOperatorFunction<T> {
   const scope = currentScope();

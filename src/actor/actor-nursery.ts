@@ -12,6 +12,7 @@ import type { Actor } from './runtime.ts';
 import { spawnChild, type ChildActor, type StartActorOptions } from './spawn/spawn.ts';
 import { DEFAULT_TEARDOWN_GRACE_MS, teardown, type TeardownOptions, type TeardownOutcome } from './teardown.ts';
 import { forgetChild, noteChild, type ChildRecord } from './tree-registry.ts';
+import { ignore } from '../core/ignore.ts';
 
 /** Options of {@link openActorNursery}. */
 export interface ActorNurseryOptions extends RootOptions, TeardownOptions {
@@ -191,7 +192,7 @@ export class ActorNursery {
    */
   async #unregister(uuid: string): Promise<void> {
     await withCancelScope({ shield: true }, () =>
-      moveOnAfter(1000, () => this.actor.registrarCall('unregister', uuid).catch(() => undefined)),
+      moveOnAfter(1000, () => this.actor.registrarCall('unregister', uuid).catch(ignore('the registrar drops a dead actor\'s entry on its own when the link goes'))),
     );
   }
 
@@ -204,7 +205,7 @@ export class ActorNursery {
       interrupted = { err };
     }
     s.rec.state = child.exit ? 'exiting' : 'cancelling';
-    child.process.exited.then(() => (s.rec.state = 'exiting'));
+    void child.process.exited.then(() => (s.rec.state = 'exiting')); // never rejects
     let outcome: TeardownOutcome | undefined;
     try {
       outcome = await withCancelScope({ shield: true }, async () => {
@@ -264,6 +265,37 @@ function logExit(child: ChildActor, killed: boolean, asked: boolean, outcome: Te
  * first failure (the body's, or a child's) cancels the body and every child;
  * the failures are then thrown (one as itself, several as an `ErrorGroup`). The
  * first actor nursery of a process starts the root actor (and its registrar).
+ *
+ * @example
+ * ```ts
+ * // primes.ts: the module enables itself, so its exports can be called in the children
+ * import { availableParallelism } from 'node:os';
+ * import { openActorNursery } from 'furrow';
+ *
+ * export async function countPrimes(from: number, to: number): Promise<number> {
+ *   let n = 0;
+ *   for (let i = Math.max(from, 2); i < to; i++) {
+ *     let prime = true;
+ *     for (let d = 2; d * d <= i && prime; d++) prime = i % d !== 0;
+ *     if (prime) n++;
+ *   }
+ *   return n;
+ * }
+ *
+ * async function main(): Promise<void> {
+ *   const total = await openActorNursery(async (an) => {
+ *     const cores = availableParallelism();
+ *     const portals = await Promise.all(
+ *       Array.from({ length: cores }, (_, i) => an.startActor(`primes-${i}`, { enableModules: [import.meta.filename] })),
+ *     );
+ *     const step = 1_000_000 / cores;
+ *     const counts = await Promise.all(portals.map((p, i) => p.run(countPrimes, i * step, (i + 1) * step)));
+ *     return counts.reduce((a, b) => a + b, 0);
+ *   }); // every child is gone here, whatever happened
+ *   console.log(total);
+ * }
+ * if (import.meta.main) await main(); // the children import this module too
+ * ```
  */
 export async function openActorNursery<T>(
   body: (an: ActorNursery) => Promise<T> | T,

@@ -13,6 +13,7 @@ import type { MessagePort } from 'node:worker_threads';
 import { encodeHelloFrame } from '../ipc/hello.ts';
 import { resolveFurrowToThisBuild } from './resolve-self.ts';
 import type { EarlyLink } from './child.ts';
+import { ignore } from '../core/ignore.ts';
 
 const boot = JSON.parse(process.argv[2] ?? '{}') as { name: string; uuid: string; parentAddr: { path?: string }; thread?: boolean };
 const hello = encodeHelloFrame({ name: boot.name, uuid: boot.uuid });
@@ -39,7 +40,7 @@ if (boot.thread) {
   // The hello leaves only when this thread sees the connect complete, and importing
   // the runtime blocks it: wait for that first (one turn of the loop), or the parent
   // would get the hello after the import instead of during it.
-  await socket.catch(() => {});
+  await socket.catch(ignore('a failed connect is reported by the runtime, which awaits this socket again'));
   early = { path, socket };
 }
 process.getBuiltinModule('node:module').enableCompileCache?.();

@@ -11,7 +11,10 @@ import { configureLog, log, sleepForever } from '../core/index.ts';
 import { Actor, LINK_OPTIONS, sameAddr } from './runtime.ts';
 import { startOrphanWatchdog } from './orphan-watchdog.ts';
 import { DEFAULT_TEARDOWN_GRACE_MS, type TeardownOptions } from './teardown.ts';
-import './index.ts';
+import { registerBuiltinBackends } from './spawn/builtin-backends.ts';
+
+// A child actor may start actors of its own.
+registerBuiltinBackends();
 
 /** How often a child process checks that its parent is still its parent (ms). */
 const PARENT_WATCH_MS = 250;

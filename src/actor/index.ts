@@ -1,11 +1,6 @@
 // The actor layer's public surface: actor nurseries, portals, contexts, streams,
-// spawn backends, discovery and the errors.
-import { forkBackend } from './spawn/fork.ts';
-import { threadBackend } from './spawn/thread.ts';
-import { registerSpawnBackend } from './spawn/backend.ts';
-
-registerSpawnBackend('fork', forkBackend);
-registerSpawnBackend('thread', threadBackend);
+// discovery and the errors. What a spawn backend written elsewhere needs is in
+// spawn.ts (the `furrow/spawn` subpath).
 
 export { openActorNursery, ActorNursery, type ActorNurseryOptions } from './actor-nursery.ts';
 export { Portal, RUNTIME_NS, type OpenContextOptions } from './portal.ts';
@@ -16,8 +11,6 @@ export { currentActor, Actor } from './runtime.ts';
 export { registerErrorClass, boxError, unboxError } from './box.ts';
 export { ModuleNotEnabledError } from './rpc.ts';
 export { RemoteActorError, ContextCancelled, StreamOverrun, ActorDiedError, ActorKilledError, RemoteCancelIgnoredError, TransportError, MsgTypeError } from './errors.ts';
-export { registerSpawnBackend, getSpawnBackend, type SpawnBackend, type SpawnRequest, type SpawnedChild, type ChildExit } from './spawn/backend.ts';
-export { killTree } from './spawn/kill-tree.ts';
 export type { StartActorOptions, BaseStartActorOptions, SpawnBackendOptions } from './spawn/spawn.ts';
 export type { TeardownOptions, TeardownOutcome } from './teardown.ts';
 export type { RootOptions } from './root.ts';

@@ -8,6 +8,9 @@ import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Context } from './context.ts';
 
+/** Any function at all: only its identity is used. */
+type AnyFunction = (...args: never[]) => unknown;
+
 /** The mark `context()` puts on a function. */
 const CONTEXT = Symbol.for('furrow.context');
 
@@ -48,7 +51,7 @@ export function normalizeModule(spec: string): string {
 }
 
 /** The `(module, export)` names of functions in loaded modules. */
-const names = new WeakMap<Function, { ns: string; func: string }>();
+const names = new WeakMap<AnyFunction, { ns: string; func: string }>();
 /** The exported function names of each loaded module. */
 const exported = new Map<string, Set<string>>();
 /** Loaded modules by normalised specifier. */
@@ -67,7 +70,8 @@ export function loadModule(ns: string): Promise<Record<string, unknown>> {
       for (const [func, value] of Object.entries(mod)) {
         if (typeof value !== 'function') continue;
         funcs.add(func);
-        if (!names.has(value)) names.set(value, { ns, func });
+        const fn = value as AnyFunction;
+        if (!names.has(fn)) names.set(fn, { ns, func });
       }
       exported.set(ns, funcs);
       return mod;
@@ -79,7 +83,7 @@ export function loadModule(ns: string): Promise<Record<string, unknown>> {
 }
 
 /** The `(module, export)` pair of a function exported by a loaded module, if any. */
-export function nameOf(fn: Function): { ns: string; func: string } | undefined {
+export function nameOf(fn: AnyFunction): { ns: string; func: string } | undefined {
   return names.get(fn);
 }
 
@@ -89,14 +93,31 @@ export function isExported(ns: string, func: string): boolean | undefined {
 }
 
 /**
+ * Targets parsed before: a `'module:fn'` string called in a loop is parsed (and its
+ * path turned into a URL) once, not on every call. Bounded, in case names are made
+ * up on the fly.
+ */
+const parsedTargets = new Map<string, Readonly<{ ns: string; func: string }>>();
+const MAX_PARSED_TARGETS = 1024;
+
+/**
  * Parse `'module:fn'` (the last `:` separates, so `file:///a.ts:fn` works),
  * `'pkg.mod:fn'` or `'worker:fn'` (a module name of plain letters is a valid
  * Python module) into a normalised pair.
  */
-export function parseTarget(target: string): { ns: string; func: string } {
+export function parseTarget(target: string): Readonly<{ ns: string; func: string }> {
+  const known = parsedTargets.get(target);
+  if (known !== undefined) return known;
   const i = target.lastIndexOf(':');
   if (i <= 0 || i === target.length - 1) {
     throw new TypeError(`'${target}' is not a 'module:function' name`);
   }
-  return { ns: normalizeModule(target.slice(0, i)), func: target.slice(i + 1) };
+  const spec = target.slice(0, i);
+  const parsed = Object.freeze({ ns: normalizeModule(spec), func: target.slice(i + 1) });
+  // a relative path depends on the working directory of the moment: never remembered
+  if (!spec.startsWith('./') && !spec.startsWith('../')) {
+    if (parsedTargets.size >= MAX_PARSED_TARGETS) parsedTargets.clear();
+    parsedTargets.set(target, parsed);
+  }
+  return parsed;
 }

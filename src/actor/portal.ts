@@ -3,12 +3,12 @@
 // result (types follow the function); `openContext` opens a context with a
 // `context()` function; `cancelActor` asks the whole actor to stop; `kill` (a
 // child only) ends it at once.
-import { CancelScope, cancellable, isCancelled, moveOnAfter, withCancelScope } from '../core/index.ts';
+import { cancellable, isCancelled, moveOnAfter, withCancelScope } from '../core/index.ts';
 import type { Address, Connection, Dialog, Uid } from '../ipc/index.ts';
 import { ignore } from '../core/ignore.ts';
 import { unboxError } from './box.ts';
 import { Context } from './context.ts';
-import { RemoteCancelIgnoredError, ContextCancelled, TransportError } from './errors.ts';
+import { RemoteCancelIgnoredError, ContextCancelled } from './errors.ts';
 import { isExported, nameOf, normalizeModule, parseTarget, type ContextFn } from './modules.ts';
 
 /** The namespace of the runtime's own functions (cancel, ready, registry). */
@@ -95,13 +95,26 @@ export class Portal {
    * the remote call is cancelled too and waited for (at most `cancelWaitMs`): `run`
    * then throws the `Cancelled` once the callee has stopped (its `finally` has run),
    * or `RemoteCancelIgnoredError` if it did not answer in time (it may still be running).
+   *
+   * @example
+   * <!-- snippet: import { openActorNursery, moveOnAfter } from 'furrow'; declare function slowSum(a: number, b: number): Promise<number>; declare const jobsModule: string; -->
+   * ```ts
+   * await openActorNursery(async (an) => {
+   *   const portal = await an.startActor('worker', { enableModules: [jobsModule] });
+   *   const sum: number = await portal.run(slowSum, 1, 2); // typed like a local call
+   *   // a timeout here cancels the remote call; its `finally` runs in the worker
+   *   const late = await moveOnAfter(100, () => portal.run(slowSum, 3, 4));
+   *   console.log(sum, late ?? 'gave up');
+   * });
+   * ```
    */
   run<F extends AnyFn>(fn: F, ...args: Parameters<F>): Promise<Awaited<ReturnType<F>>>;
   run(target: string, ...args: unknown[]): Promise<unknown>;
   run(fn: AnyFn | string, ...args: unknown[]): Promise<unknown> {
     try {
+      // resolveTarget gives the module already normalised: no second URL parse per call
       const { ns, func } = resolveTarget(fn, this.name);
-      return this.runFromNs(ns, func, ...args);
+      return this.#call(ns, func, args, true);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -183,6 +196,31 @@ export class Portal {
    * cancels the callee (and waits for it). `ctx.cancel()` in the body is absorbed:
    * the call returns `undefined`. A callee that does not stop within `cancelWaitMs`
    * of being cancelled gives `RemoteCancelIgnoredError` (it may still be running).
+   *
+   * @example
+   * <!-- snippet: import { openActorNursery } from 'furrow'; declare const shoutModule: string; -->
+   * ```ts
+   * // in shoutModule, enabled in the child:
+   * import { context } from 'furrow';
+   * export const shout = context(async (ctx, suffix: string) => {
+   *   await ctx.started('ready');
+   *   await ctx.openStream<string, void>(async (stream) => {
+   *     for await (const word of stream) await stream.send(word.toUpperCase() + suffix);
+   *   });
+   * });
+   *
+   * // in the parent:
+   * await openActorNursery(async (an) => {
+   *   const portal = await an.startActor('shouter', { enableModules: [shoutModule] });
+   *   await portal.openContext(shout, ['!'], async (ctx, first) => {
+   *     console.log(first); // 'ready'
+   *     await ctx.openStream<string, void>(async (stream) => {
+   *       await stream.send('hello');
+   *       console.log(await stream.receive()); // 'HELLO!'
+   *     });
+   *   });
+   * });
+   * ```
    */
   openContext<A extends unknown[], R, S, V>(
     fn: ContextFn<A, R, S>,

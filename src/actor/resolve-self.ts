@@ -8,6 +8,7 @@
 /** `furrow` and its subpaths, by file name in the bundled build (package.json "exports"). */
 export const BUNDLE_ENTRIES: ReadonlyMap<string, string> = new Map([
   ['furrow', 'index.js'],
+  ['furrow/spawn', 'spawn.js'],
   ['furrow/promise', 'promise.js'],
   ['furrow/rxjs', 'rxjs.js'],
   ['furrow/queue', 'queue.js'],

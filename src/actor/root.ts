@@ -105,7 +105,7 @@ export async function acquireActor(opts: RootOptions = {}): Promise<{ actor: Act
   state.users++;
   try {
     await suspend<void>((resolve, reject) => {
-      state.ready.then(resolve);
+      state.ready.then(resolve, reject);
       state.running.then(() => reject(new Error('the root actor stopped while starting')), reject);
     });
   } catch (err) {

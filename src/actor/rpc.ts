@@ -10,6 +10,7 @@ import { boxCancelled, boxError } from './box.ts';
 import { Context } from './context.ts';
 import { isContextFn } from './modules.ts';
 import type { Actor } from './runtime.ts';
+import { ignore } from '../core/ignore.ts';
 
 /** A running RPC task, as the actor tracks it (to cancel it with a canceller). */
 export interface RpcTask {
@@ -34,7 +35,8 @@ export async function serveDialog(actor: Actor, conn: Connection, dialog: Dialog
   let start;
   try {
     start = await dialog.receive();
-  } catch {
+  } catch (err) {
+    ignore('a dialog that ended before its Start carries no call')(err);
     dialog.close();
     return;
   }
@@ -45,7 +47,7 @@ export async function serveDialog(actor: Actor, conn: Connection, dialog: Dialog
   const self = actor.uid;
   const reply = (msg: { type: 'Return'; value: unknown } | { type: 'Error'; error: BoxedError }): void => {
     dialog.send(msg).catch((e) => {
-      if (e instanceof MsgTypeError && msg.type === 'Return') dialog.send({ type: 'Error', error: boxError(e, self) }).catch(() => {});
+      if (e instanceof MsgTypeError && msg.type === 'Return') dialog.send({ type: 'Error', error: boxError(e, self) }).catch(ignore('the opener is gone; it sees the dropped link, not this answer'));
     });
   };
   let fn: (...args: unknown[]) => unknown;
@@ -57,7 +59,7 @@ export async function serveDialog(actor: Actor, conn: Connection, dialog: Dialog
     return;
   }
   const isCtx = isContextFn(fn);
-  dialog.send({ type: 'StartAck', functype: isCtx ? 'context' : 'asyncfunc' }).catch(() => {});
+  dialog.send({ type: 'StartAck', functype: isCtx ? 'context' : 'asyncfunc' }).catch(ignore('the opener is gone; the call runs on and its answer is dropped too'));
   const target = `${start.ns}:${start.func}`;
   const scope = new CancelScope();
   scope.label = target;
@@ -79,7 +81,7 @@ export async function serveDialog(actor: Actor, conn: Connection, dialog: Dialog
   // a Cancel that came before onCancel was set (e.g. in the same read as the Start)
   // is in the buffer: the opener sends nothing else before it hears from us
   while (dialog.pending > 0) {
-    const m = await dialog.receive().catch(() => undefined);
+    const m = await dialog.receive().catch(ignore('a dialog that ended before its first answer has nothing more to cancel'));
     if (m === undefined) break;
     if (m.type === 'Cancel') task.cancel(m.canceller, m.reason ?? 'cancel requested');
   }

@@ -158,6 +158,7 @@ export class Actor {
    * every connection. `main` ends the actor by returning; `cancel()` makes it end.
    */
   async run(main: () => Promise<void>): Promise<void> {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the module remembers which actor runs in this process
     current = this;
     setLogIdentity({ name: this.name, uuid: this.uuid, pid: process.pid });
     const listener = await listenUds({ name: this.name });

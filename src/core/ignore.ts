@@ -22,6 +22,7 @@ function dropped(reason: IgnoreReason, error: unknown): undefined {
  * A rejection handler that drops the error because of `reason`.
  *
  * @example
+ * <!-- snippet: import { ignore } from 'furrow'; declare const dialog: { send(m: { type: 'Stop' }): Promise<void> }; -->
  * ```ts
  * dialog.send({ type: 'Stop' }).catch(ignore('the peer may already be gone; its end is seen on the connection'));
  * ```

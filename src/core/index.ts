@@ -19,6 +19,7 @@ export { openChannel, MemorySendChannel, MemoryReceiveChannel, type ChannelStati
 export { Event, Lock, Semaphore, CapacityLimiter } from './sync.ts';
 export { ParkingLot } from './parking-lot.ts';
 export { Deque } from './deque.ts';
+export { ignore, ignoring, onIgnoredError, type IgnoreReason } from './ignore.ts';
 export { broadcast, type Broadcaster, type BroadcastReceiver, type BroadcastOptions } from './broadcast.ts';
 export { maybeOpenResource, gatherResources, type Resource, type ResourceFactory } from './resources.ts';
 export {

@@ -73,7 +73,10 @@ export class Nursery {
    * (not into the nursery); returning without calling `started` is an error too.
    *
    * @example
+   * <!-- snippet: declare function listen(port: number): Promise<{ port: number; serveForever(): Promise<void> }>; -->
    * ```ts
+   * import { openNursery } from 'furrow';
+   *
    * await openNursery(async (n) => {
    *   const port = await n.start<number>(async (started) => {
    *     const server = await listen(0);
@@ -174,7 +177,7 @@ export class Nursery {
       };
       if (scope.isCancelled) startGrace();
       else scope._addWaiter(startGrace);
-      joined.then(() => {
+      void joined.then(() => {
         timer?.cancel();
         scope._removeWaiter(startGrace);
         resolve();
@@ -231,6 +234,23 @@ let nurseryCount = 0;
  * throws it, or an {@link ErrorGroup} when there were several. `Cancelled` caused by
  * the nursery's own cancellation is absorbed. With `opts.signal`, aborting that
  * signal cancels the nursery, and the call rejects with the signal's reason.
+ *
+ * @example
+ * ```ts
+ * import { openNursery, moveOnAfter } from 'furrow';
+ *
+ * const pages = await openNursery(async (n) => {
+ *   const got = new Map<string, string>();
+ *   for (const url of ['https://example.com/a', 'https://example.com/b']) {
+ *     // each fetch is a task; the signal aborts it when the nursery is cancelled
+ *     n.startSoon(async (signal) => {
+ *       const text = await moveOnAfter(2000, async () => (await fetch(url, { signal })).text());
+ *       if (text !== undefined) got.set(url, text);
+ *     });
+ *   }
+ *   return got; // returned once both tasks are done; the first error cancels the other
+ * });
+ * ```
  */
 export async function openNursery<T>(
   body: (nursery: Nursery) => Promise<T> | T,

@@ -15,6 +15,7 @@ interface Parked {
  * is O(1) (a `Set` keeps insertion order).
  *
  * @example
+ * <!-- snippet: import { ParkingLot } from 'furrow'; let ready = false; -->
  * ```ts
  * const lot = new ParkingLot();
  * while (!ready) await lot.park(); // elsewhere: ready = true; lot.unparkAll();

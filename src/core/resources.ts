@@ -38,7 +38,7 @@ export async function maybeOpenResource<T, R>(
   if (entry === undefined) {
     const fresh: Entry = { users: 0, ready: new Event() };
     cache.set(key, (entry = fresh));
-    (async () => {
+    void (async () => {
       try {
         fresh.opened = await factory();
       } catch (err) {

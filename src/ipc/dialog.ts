@@ -10,11 +10,11 @@ import type { Cancel, DialogIn, DialogOut, DialogWireMsg, Uid } from './messages
 
 /** What a Dialog needs from its Connection. */
 export interface DialogHost {
-  /** Queue a frame; throws TransportError if the connection is closed. */
+  /** @internal Queue a frame; throws TransportError if the connection is closed. */
   _write(frame: Uint8Array): void;
-  /** Wait for the transport to drain if it must; a checkpoint. */
+  /** @internal Wait for the transport to drain if it must; a checkpoint. */
   _maybeDrain(): Promise<void> | undefined;
-  /** Forget a closed dialog. */
+  /** @internal Forget a closed dialog. */
   _forget(cid: number): void;
   /** The local actor's uid, for boxing errors raised here. */
   readonly localUid: Uid;

@@ -235,7 +235,10 @@ export class StreamTransport implements Transport {
   #wakeDrain(error: Error | null): void {
     const ws = this.#drainWaiters;
     this.#drainWaiters = [];
-    for (const w of ws) error ? w.reject(error) : w.resolve();
+    for (const w of ws) {
+      if (error) w.reject(error);
+      else w.resolve();
+    }
   }
 }
 

@@ -3,7 +3,7 @@
 // that does not import), runInActor.
 import { openActorNursery, RemoteActorError, TransportError, type Portal } from 'furrow';
 import { PythonNotFoundError } from '../../../bridges/asyncio/index.ts';
-import { FIXTURES, PY, expectAllGone, expectNoneLeftSince, processesBelowUs, pyActor } from './helpers.ts';
+import { PY, expectAllGone, expectNoneLeftSince, processesBelowUs, pyActor } from './helpers.ts';
 
 test('portal.run calls async and plain functions; results and arguments round-trip', async () => {
   const pids: number[] = [];

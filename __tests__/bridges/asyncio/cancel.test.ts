@@ -42,7 +42,7 @@ test('furrow cancels the nursery: Python tasks get CancelledError, finally runs,
     const p = await an.startActor('py', pyActor());
     pids.push(p.pid);
     await p.openContext('fx_basic:wait_forever', ['nursery', marks[0]], async () => {
-      an.cancel();
+      void an.cancel();
       await sleepForever();
     });
     return 'not reached';
@@ -165,7 +165,7 @@ test.each([
       const p = await an.startActor(name, pyActor());
       pids.push(p.pid);
       await p.openContext(fn, [], async () => {
-        an.cancel();
+        void an.cancel();
         await sleepForever();
       }, { cancelWaitMs: 300 });
     },

@@ -58,7 +58,7 @@ test('the root nursery cancelled mid-call: the Python grandchild is cancelled an
     pids.push(mid.pid);
     await mid.openContext(`${MID}:viaPython`, [FIXTURES, mark], async (_ctx, first: Pids) => {
       pids.push(first.py);
-      an.cancel();
+      void an.cancel();
       await sleepForever();
     });
     return 'not reached';

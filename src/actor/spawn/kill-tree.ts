@@ -4,6 +4,7 @@
 // stuck as well, nothing would ever stop it. So the subtree is listed first (from
 // /proc on Linux, from `ps` elsewhere) and then every process in it is killed.
 // Built-ins are taken on first use: this runs only when a teardown escalates.
+import { ignore } from '../../core/ignore.ts';
 
 /** `[pid, ppid]` of every process on the host. */
 function processTable(): [number, number][] {
@@ -60,8 +61,8 @@ export function killTree(pid: number): void {
   for (const p of [pid, ...descendants(pid)]) {
     try {
       process.kill(p, 'SIGKILL');
-    } catch {
-      // already gone
+    } catch (err) {
+      ignore('the process is already gone')(err);
     }
   }
 }

@@ -9,7 +9,7 @@ import { loadModule, normalizeModule } from '../modules.ts';
 import { Portal, RUNTIME_NS } from '../portal.ts';
 import { LINK_OPTIONS, type Actor } from '../runtime.ts';
 import { getSpawnBackend, type ChildExit, type SpawnedChild } from './backend.ts';
-import { inheritedExecArgv } from './fork.ts';
+import { inheritedExecArgv } from './exec-argv.ts';
 import { noteChildEnded, noteChildStarted } from './thread-children.ts';
 
 /** Options of `startActor` / `runInActor` that every backend understands. */
@@ -35,8 +35,8 @@ export interface BaseStartActorOptions {
  * `SpawnRequest.options`.
  */
 export interface SpawnBackendOptions {
-  fork: {};
-  thread: {};
+  fork: object;
+  thread: object;
 }
 
 /**
@@ -91,7 +91,7 @@ export async function spawnChild(actor: Actor, name: string, opts: StartActorOpt
     actor.childPids.add(proc.pid);
     noteChildStarted(proc.pid);
   }
-  proc.exited.then((e) => {
+  void proc.exited.then((e) => {
     child.exit = e;
     actor.childPids.delete(proc.pid);
     noteChildEnded(proc.pid);
@@ -100,8 +100,8 @@ export async function spawnChild(actor: Actor, name: string, opts: StartActorOpt
     const conn = proc.transport
       ? await openConnection(proc.transport, { name: actor.name, uuid: actor.uuid, ...LINK_OPTIONS })
       : await suspend<Connection>((resolve, reject) => {
-          claim.connected.then(resolve);
-          proc.exited.then((e) => reject(new ActorDiedError([name, uuid], e.code, e.signal, 'it exited before connecting to its parent')));
+          claim.connected.then(resolve, reject);
+          void proc.exited.then((e) => reject(new ActorDiedError([name, uuid], e.code, e.signal, 'it exited before connecting to its parent')));
         });
     child.conn = conn;
     actor.serveSoon(conn, 'child');

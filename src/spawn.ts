@@ -1,0 +1,7 @@
+// The `furrow/spawn` entry point: what a spawn backend written outside the core
+// needs (the Python bridge is one). The backend contract and its registry, the
+// tree killer, the frame transport over a pair of streams, the line relay for a
+// child's output, and the fd numbers a child reads (3) and writes (4) frames on.
+// Users who only open nurseries and actors never need it.
+export * from './actor/spawn/index.ts';
+export { StreamTransport, TransportError, relayLines, CHILD_READ_FD, CHILD_WRITE_FD } from './ipc/index.ts';
