@@ -8,6 +8,7 @@ import type { MessagePort } from 'node:worker_threads';
 import { openConnection, PortTransport, StreamTransport, type Transport } from '../ipc/index.ts';
 import { ioError } from '../ipc/stream-transport.ts';
 import { configureLog, log, sleepForever } from '../core/index.ts';
+import { ignore } from '../core/ignore.ts';
 import { Actor, LINK_OPTIONS, sameAddr } from './runtime.ts';
 import { startOrphanWatchdog } from './orphan-watchdog.ts';
 import { DEFAULT_TEARDOWN_GRACE_MS, type TeardownOptions } from './teardown.ts';
@@ -49,9 +50,6 @@ export async function childMain(early: EarlyLink): Promise<void> {
   if (typeof spec.runtimeVars.log === 'string') configureLog(spec.runtimeVars.log);
   actor._parentAddr = spec.parentAddr;
   if ('path' in early) {
-    // our output is a pipe the parent relays; once the parent is gone, writes fail
-    // with EPIPE: drop them rather than crash before our `finally` blocks run
-    for (const out of [process.stdout, process.stderr]) out.on('error', () => {});
     // Ctrl-C reaches the whole process group: the root drives the teardown.
     process.on('SIGINT', () => {});
     // SIGTERM is the escalation after a cancel request went unanswered: kill our own children and go.
@@ -65,7 +63,13 @@ export async function childMain(early: EarlyLink): Promise<void> {
     }, PARENT_WATCH_MS).unref();
     // and off the loop, for a loop that is stuck or a process that is stopped
     const graceMs = (spec.runtimeVars.teardown as TeardownOptions | undefined)?.graceMs ?? DEFAULT_TEARDOWN_GRACE_MS;
-    actor.afterReady = () => void startOrphanWatchdog(conn.peer.pid, graceMs);
+    actor.afterReady = () => {
+      void startOrphanWatchdog(conn.peer.pid, graceMs);
+      // Our output is a pipe the parent relays; once the parent is gone, writes fail
+      // with EPIPE: drop them rather than crash before our `finally` blocks run. Set
+      // once ready, not before: the first touch of process.stdout builds its stream.
+      for (const out of [process.stdout, process.stderr]) out.on('error', ignore('our parent is gone and its relay with it: nobody reads this output'));
+    };
   }
   let code = 0;
   try {
