@@ -329,7 +329,7 @@ export class Actor {
       ignore('the connection ended, or the actor is being cancelled: what follows handles both')(err);
     } finally {
       this.#conns.delete(conn);
-      log.transport("%s link to '%s' %s%s", kind, conn.peer.name, conn.closed ? "closed" : "no longer served", conn.error ? `: ${conn.error.message}` : "");
+      log.transport("%s link to '%s' %s%s", kind, conn.peer.name, conn.closed ? 'closed' : 'no longer served', conn.error ? `: ${conn.error.message}` : '');
       if (conn.closed) {
         this.registrar?.dropConnection(conn);
         for (const t of this._tasks) if (t.conn === conn) t.cancel(conn.peerUid, 'connection lost');
