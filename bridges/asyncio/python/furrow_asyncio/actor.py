@@ -41,7 +41,9 @@ _current: Optional["Actor"] = None
 def current_actor() -> "Actor":
     """The actor this code runs in (raises RuntimeError outside a furrow Python actor)."""
     if _current is None:
-        raise RuntimeError("not running in a furrow actor (start this module with `python -m furrow_asyncio` from a furrow parent)")
+        raise RuntimeError(
+            "not running in a furrow actor (start this module with `python -m furrow_asyncio` from a furrow parent)"
+        )
     return _current
 
 
@@ -214,7 +216,9 @@ class Actor:
             c.close()
 
 
-async def serve_parent(name: str, uuid: str, *, read_fd: int = READ_FD, write_fd: int = WRITE_FD, lifeline: Optional[Lifeline] = None) -> Actor:
+async def serve_parent(
+    name: str, uuid: str, *, read_fd: int = READ_FD, write_fd: int = WRITE_FD, lifeline: Optional[Lifeline] = None
+) -> Actor:
     """Connect to the parent over the pipes, read the SpawnSpec and serve until the actor ends."""
     conn = await open_pipe_connection(read_fd, write_fd, name, uuid)
     spec = await asyncio.wait_for(conn.spawn_spec(), 10.0)

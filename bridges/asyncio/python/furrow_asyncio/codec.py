@@ -17,7 +17,9 @@ from .schema import LIMITS
 MAX_FRAME_BYTES: int = LIMITS["maxFrameBytes"]
 PREFIX = struct.Struct(">I")
 if PREFIX.size != LIMITS["prefixBytes"]:
-    raise RuntimeError(f"protocol/schema.json: a {LIMITS['prefixBytes']}-byte length prefix is not what this codec writes")
+    raise RuntimeError(
+        f"protocol/schema.json: a {LIMITS['prefixBytes']}-byte length prefix is not what this codec writes"
+    )
 
 #: msgpackr writes JavaScript `undefined` as fixext1 type 0; it reads as None here.
 _EXT_UNDEFINED = 0
@@ -123,7 +125,9 @@ def unpack(data: bytes) -> Any:
     """
     _structure.check(data)
     _ext_hook.unknown = None
-    value = msgpack.unpackb(data, raw=False, strict_map_key=False, ext_hook=_ext_hook, timestamp=3, unicode_errors="replace")
+    value = msgpack.unpackb(
+        data, raw=False, strict_map_key=False, ext_hook=_ext_hook, timestamp=3, unicode_errors="replace"
+    )
     if _ext_hook.unknown is not None:
         raise ValueError(f"msgpack extension type {_ext_hook.unknown} is not part of the furrow protocol")
     return value
@@ -197,9 +201,9 @@ class FrameDecoder:
 
         A zero or oversized length (refused before its body is buffered) raises
         ProtocolError, at once if no frame came before it in `data`, else when iteration of
-        the returned FramesThenError reaches it. When nothing is buffered (the usual case: whole frames per read) the bodies are
-        sliced straight out of `data` (one copy each) and only a trailing partial frame
-        is buffered.
+        the returned FramesThenError reaches it. When nothing is buffered (the usual case:
+        whole frames per read) the bodies are sliced straight out of `data` (one copy
+        each) and only a trailing partial frame is buffered.
         """
         buf = self._buf
         if buf:

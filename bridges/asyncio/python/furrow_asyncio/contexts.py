@@ -68,7 +68,9 @@ def is_context_fn(fn: Any) -> bool:
 class Context:
     """One side of a context: `side` is `'callee'` (the decorated function's) or `'opener'`."""
 
-    def __init__(self, side: str, dialog: Dialog, self_uid: tuple[str, str], peer_uid: tuple[str, str], target: str) -> None:
+    def __init__(
+        self, side: str, dialog: Dialog, self_uid: tuple[str, str], peer_uid: tuple[str, str], target: str
+    ) -> None:
         self.side = side
         self.self_uid = self_uid
         self.peer_uid = peer_uid
@@ -120,7 +122,9 @@ class Context:
         await self._dialog.send_value("Started", value)
 
     @asynccontextmanager
-    async def open_stream(self, *, window: Optional[int] = None, allow_overruns: bool = False, max_buffer: int = DEFAULT_MAX_BUFFER) -> AsyncIterator["MsgStream"]:
+    async def open_stream(
+        self, *, window: Optional[int] = None, allow_overruns: bool = False, max_buffer: int = DEFAULT_MAX_BUFFER
+    ) -> AsyncIterator["MsgStream"]:
         """Open this side's stream; on exit it is closed (the peer's iteration ends). One per context.
 
         `window`: how many values the peer may send ahead of this side's consumption
@@ -181,8 +185,10 @@ class Context:
             self._yields_in += 1
             self._yield_bytes_in += len(pld)
             if len(self._inbox) > self._max_buffer:
-                err = StreamOverrun(f"stream of context {self.target} in actor '{self.self_uid[0]}' overran: "
-                                    f"more than {self._max_buffer} unread messages from '{self.peer_uid[0]}'")
+                err = StreamOverrun(
+                    f"stream of context {self.target} in actor '{self.self_uid[0]}' overran: "
+                    f"more than {self._max_buffer} unread messages from '{self.peer_uid[0]}'"
+                )
                 self._fail(err)
                 self._send_error(err)
                 return

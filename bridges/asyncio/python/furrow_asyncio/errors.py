@@ -98,7 +98,9 @@ def _plain(v: Any, depth: int) -> bool:
     return False
 
 
-def box_error(exc: BaseException, src_uid: Sequence[str], canceller: Optional[Sequence[str]] = None, _depth: int = 0) -> dict[str, Any]:
+def box_error(
+    exc: BaseException, src_uid: Sequence[str], canceller: Optional[Sequence[str]] = None, _depth: int = 0
+) -> dict[str, Any]:
     """Box `exc` raised (or relayed) in the actor `src_uid`, Python traceback included.
 
     The `__cause__` chain is boxed down to MAX_CAUSE_DEPTH causes; an error that came
@@ -115,7 +117,9 @@ def box_error(exc: BaseException, src_uid: Sequence[str], canceller: Optional[Se
         "relayPath": [],
         "canceller": list(canceller) if canceller else None,
         "relayed": None,
-        "cause": box_error(cause, src_uid, None, _depth + 1) if cause is not None and _depth < MAX_CAUSE_DEPTH else None,
+        "cause": box_error(cause, src_uid, None, _depth + 1)
+        if cause is not None and _depth < MAX_CAUSE_DEPTH
+        else None,
         "extra": _extra(exc),
     }
 
@@ -151,7 +155,9 @@ def _box_depth(box: dict[str, Any], depths: dict[int, int]) -> int:
     return d
 
 
-def box_cancelled(src_uid: Sequence[str], canceller: Sequence[str], reason: Optional[str], stack: str = "") -> dict[str, Any]:
+def box_cancelled(
+    src_uid: Sequence[str], canceller: Sequence[str], reason: Optional[str], stack: str = ""
+) -> dict[str, Any]:
     """The box of a context cancelled in `src_uid` at the request of `canceller`."""
     why = reason or "cancelled"
     return {
@@ -170,8 +176,15 @@ def box_cancelled(src_uid: Sequence[str], canceller: Sequence[str], reason: Opti
 def box_transport_error(message: str, src_uid: Sequence[str]) -> dict[str, Any]:
     """The box of a fatal connection error (sent with `cid` nil before closing)."""
     return {
-        "boxedType": "TransportError", "message": message, "stack": "", "srcUid": list(src_uid),
-        "relayPath": [], "canceller": None, "relayed": None, "cause": None, "extra": {},
+        "boxedType": "TransportError",
+        "message": message,
+        "stack": "",
+        "srcUid": list(src_uid),
+        "relayPath": [],
+        "canceller": None,
+        "relayed": None,
+        "cause": None,
+        "extra": {},
     }
 
 

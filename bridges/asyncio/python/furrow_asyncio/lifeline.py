@@ -144,5 +144,9 @@ def _continue_on_parent_death() -> None:
         return
     import ctypes  # lazily, off the main thread: ~1 ms of import
 
-    with ignoring("without prctl a stopped orphan stays stopped until continued; the poll still sees the rest", OSError, AttributeError):
+    with ignoring(
+        "without prctl a stopped orphan stays stopped until continued; the poll still sees the rest",
+        OSError,
+        AttributeError,
+    ):
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, int(signal.SIGCONT), 0, 0, 0)

@@ -38,7 +38,9 @@ async def serve_unix(
     async def handshake(conn: Connection, proto: _Wire, transport: asyncio.Transport) -> None:
         nonlocal pending
         try:
-            with ignoring("a failed handshake has closed its connection already, and nobody waits on it", TransportError):
+            with ignoring(
+                "a failed handshake has closed its connection already, and nobody waits on it", TransportError
+            ):
                 await conn._attach(transport, transport, proto, handshake_timeout, liveness)
         finally:
             pending -= 1

@@ -18,7 +18,7 @@ import asyncio
 import functools
 import inspect
 import traceback
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any
 
 from .codec import unpack
 from .dialog import Dialog
@@ -100,7 +100,9 @@ class RpcServer:
                 canceller, reason = a.cancel_requested_by, "actor cancelled"
             else:
                 canceller = a.uid
-                reason = "the task cancelled itself" + (f": {e.args[0]}" if e.args and e.args[0] and not ctx._interrupted else "")
+                reason = "the task cancelled itself" + (
+                    f": {e.args[0]}" if e.args and e.args[0] and not ctx._interrupted else ""
+                )
             stack = "".join(traceback.format_exception(type(e), e, e.__traceback__))
             self._send(d, {"type": "Error", "error": box_cancelled(a.uid, canceller, reason, stack)})
             return

@@ -23,7 +23,9 @@ class ListenerBoundsTest(unittest.IsolatedAsyncioTestCase):
     async def serve(self, **opts: object) -> "asyncio.Queue[Connection]":
         self.path = os.path.join(tempfile.mkdtemp(prefix="furrow-listener-"), "l.sock")
         accepted: asyncio.Queue[Connection] = asyncio.Queue()
-        self.server = await serve_unix(self.path, "server", "ffff-server", accepted.put_nowait, **opts)  # type: ignore[arg-type]
+        self.server = await serve_unix(
+            self.path, "server", "ffff-server", accepted.put_nowait, **opts  # type: ignore[arg-type]
+        )
         self.addAsyncCleanup(self._close_server)
         return accepted
 
@@ -112,7 +114,10 @@ class ListenerBoundsTest(unittest.IsolatedAsyncioTestCase):
 
     def test_defaults(self) -> None:
         # the bounds docs/asyncio.md states
-        self.assertEqual((connection.HANDSHAKE_TIMEOUT_S, connection.FRAME_TIMEOUT_S, listener.MAX_PENDING_HANDSHAKES), (10.0, 10.0, 64))
+        self.assertEqual(
+            (connection.HANDSHAKE_TIMEOUT_S, connection.FRAME_TIMEOUT_S, listener.MAX_PENDING_HANDSHAKES),
+            (10.0, 10.0, 64),
+        )
 
 
 if __name__ == "__main__":

@@ -44,7 +44,9 @@ class SchemaFileTest(unittest.TestCase):
             self.assertEqual(load_schema((mine, SCHEMA_PATHS[1])), {"version": 99})
 
     def test_a_missing_schema_says_where_it_was_looked_for(self) -> None:
-        with self.assertRaisesRegex(RuntimeError, r"protocol schema .* missing; looked in: /nowhere/a\.json, /nowhere/b\.json"):
+        with self.assertRaisesRegex(
+            RuntimeError, r"protocol schema .* missing; looked in: /nowhere/a\.json, /nowhere/b\.json"
+        ):
             load_schema(("/nowhere/a.json", "/nowhere/b.json"))
 
     def test_limits_and_tables_come_from_it(self) -> None:

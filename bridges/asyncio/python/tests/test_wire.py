@@ -48,7 +48,12 @@ class FramingTest(unittest.TestCase):
         ]:
             with self.assertRaisesRegex(ProtocolError, msg):
                 validate_record(bad)
-        self.assertEqual(validate_record({"type": "Error", "cid": None, "error": box_error(ValueError("x"), ("a", "b")), "extra": 1})["type"], "Error")
+        self.assertEqual(
+            validate_record(
+                {"type": "Error", "cid": None, "error": box_error(ValueError("x"), ("a", "b")), "extra": 1}
+            )["type"],
+            "Error",
+        )
         with self.assertRaises(ProtocolError):
             decode_record(pack(1) + b"\x01")
 
