@@ -16,3 +16,6 @@ export type { TeardownOptions, TeardownOutcome } from './teardown.ts';
 export type { RootOptions } from './root.ts';
 export type { RegistryEntry } from './registry.ts';
 export { findActor, waitForActor, getRegistry } from './discovery.ts';
+export { openSupervisor, Supervisor } from './supervisor/supervisor.ts';
+export { RestartIntensityError } from './supervisor/intensity.ts';
+export type { SupervisorSpec, ChildSpec, ActorChildSpec, TaskChildSpec, RestartType, Strategy, Backoff, SupervisorEvent, ExitReason, ChildStatus } from './supervisor/spec.ts';
