@@ -3,7 +3,7 @@
 // backoff, a cancel during backoff, stable names through restarts (findActor finds
 // the new incarnation; a call in flight to a dead one fails fast), waiting for a
 // restarted child, Python children, two crashes at once, and no process left behind.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findActor, moveOnAfter, openSupervisor, sleepForever, TransportError, RemoteActorError, RestartIntensityError, type SupervisorEvent, type SupervisorSpec } from 'furrow';
@@ -210,6 +210,38 @@ test('Python children are supervised too: two killed at once are each restarted 
     },
   );
   expect(pids).toHaveLength(4);
+  await waitAllGone(pids);
+});
+
+test('a start that fails during a restart is a crash like any other: the next restart brings the child back', async () => {
+  await import('furrow/asyncio');
+  const marker = join(tmp, 'marker');
+  const events: SupervisorEvent[] = [];
+  const pids: number[] = [];
+  await openSupervisor(
+    {
+      maxRestarts: 5,
+      children: [
+        { name: 'sup-flaky', actor: { backend: 'python', python: PY, cwd: FIXTURES, enableModules: ['fx_flaky'], env: { ...process.env, FURROW_FLAKY_MARKER: marker } } },
+      ],
+      onEvent: (e) => {
+        events.push(e);
+        if (e.type === 'started' && e.pid) pids.push(e.pid);
+        // the restart that failed to start: let the next one import again
+        if (e.type === 'exited' && e.incarnation === 2) rmSync(marker);
+      },
+    },
+    async (sup) => {
+      const first = await sup.portal('sup-flaky');
+      writeFileSync(marker, 'no imports now');
+      process.kill(first.pid, 'SIGKILL');
+      const third = await sup.portal('sup-flaky', { after: first });
+      expect(await third.run('fx_flaky:pid')).toBe(third.pid);
+      expect(sup.children[0]!.incarnation).toBe(3);
+    },
+  );
+  expect(kinds(events)).toEqual(['started', 'exited:error', 'restarting', 'exited:error', 'restarting', 'started', 'exited:shutdown']);
+  expect(String((events[3] as { error: Error }).error)).toMatch(/refusing to import/);
   await waitAllGone(pids);
 });
 
