@@ -6,9 +6,9 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findActor, moveOnAfter, openSupervisor, sleepForever, TransportError, RemoteActorError, RestartIntensityError, type SupervisorEvent, type SupervisorSpec } from 'furrow';
+import { findActor, openActorNursery, waitForActor, moveOnAfter, openSupervisor, sleepForever, TransportError, RemoteActorError, RestartIntensityError, type SupervisorEvent, type SupervisorSpec } from 'furrow';
 import { caught, expectAllGone, fixture, waitAllGone } from './helpers.ts';
-import { FIXTURES, PY } from '../bridges/asyncio/helpers.ts';
+import { FIXTURES, PY, expectNoneLeftSince, processesBelowUs } from '../bridges/asyncio/helpers.ts';
 
 const SUP = fixture('supervised.ts');
 const actor = { enableModules: [SUP] };
@@ -243,6 +243,18 @@ test('a start that fails during a restart is a crash like any other: the next re
   expect(kinds(events)).toEqual(['started', 'exited:error', 'restarting', 'exited:error', 'restarting', 'started', 'exited:shutdown']);
   expect(String((events[3] as { error: Error }).error)).toMatch(/refusing to import/);
   await waitAllGone(pids);
+});
+
+test('a supervisor inside a child actor of an actor nursery: cancelling the nursery takes the supervised grandchildren down too', async () => {
+  const before = processesBelowUs();
+  await openActorNursery(async (an) => {
+    const child = await an.runInActor(`${SUP}:superviseTwo`, [], { enableModules: [SUP] });
+    const grand = await waitForActor('grand-2');
+    expect(grand.pid).not.toBe(child.pid);
+    expect(processesBelowUs().size).toBeGreaterThanOrEqual(before.size + 3);
+    await an.cancel();
+  });
+  expectNoneLeftSince(before);
 });
 
 test('a child that cannot start the first time fails the supervisor at once; a wrong spec is refused before anything starts', async () => {
