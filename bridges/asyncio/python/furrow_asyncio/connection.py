@@ -16,7 +16,13 @@ import asyncio
 import os
 from typing import Any, Callable, Optional
 
-from .codec import MAX_FRAME_BYTES, FrameDecoder, ProtocolError, decode_record, encode_frame
+from .codec import (
+    MAX_FRAME_BYTES,
+    FrameDecoder,
+    ProtocolError,
+    decode_record,
+    encode_frame,
+)
 from .errors import TransportError, box_transport_error
 from .dialog import Dialog
 from .ignore import ignored, ignoring
@@ -158,16 +164,21 @@ class Connection:
         liveness: Optional[PeerWatch] = None,
     ) -> None:
         """Take the transports, do the handshake (TransportError if it fails or takes over
-        `timeout` s), then have `liveness` (default: the loop's) watch the peer's pid."""
-        self._rtransport, self._wtransport, self._wproto = rtransport, wtransport, wproto
+        `timeout` s), then have `liveness` (default: the loop's) watch the peer's pid.
+        """
+        self._rtransport, self._wtransport, self._wproto = (
+            rtransport,
+            wtransport,
+            wproto,
+        )
         if hasattr(rtransport, "max_size"):  # asyncio's pipe and socket transports: see READ_BYTES
-            rtransport.max_size = READ_BYTES  # type: ignore[attr-defined]
+            rtransport.max_size = READ_BYTES
         self.write_record(dict(self.local))
         try:
             self.peer = await asyncio.wait_for(asyncio.shield(self._handshake), timeout)
         except asyncio.TimeoutError:
             self._fail(TransportError("handshake", f"handshake timed out: no Aid within {timeout} s"))
-            raise self.error from None  # type: ignore[misc]
+            raise self.error from None  # type: ignore[misc]  # _fail() has just set it
         if self.closed:
             return  # the peer left right after its Aid: the caller sees a closed connection
         self.peer_pid = verified_peer_pid(self.peer["pid"], rtransport)
@@ -314,7 +325,10 @@ class Connection:
         t = m["type"]
         if not self._handshake.done():
             if t != "Aid":
-                raise ProtocolError(f"handshake failed: the first frame was {t!r}, not 'Aid'", "handshake")
+                raise ProtocolError(
+                    f"handshake failed: the first frame was {t!r}, not 'Aid'",
+                    "handshake",
+                )
             if m["version"] != PROTOCOL_VERSION:
                 raise ProtocolError(
                     f"handshake failed: peer speaks protocol version {m['version']}, this side {PROTOCOL_VERSION}",
@@ -344,20 +358,22 @@ class Connection:
             err = m["error"]
             self._fail(
                 TransportError(
-                    "closed", f"the peer closed the connection after an error: {err['boxedType']}: {err['message']}"
+                    "closed",
+                    f"the peer closed the connection after an error: {err['boxedType']}: {err['message']}",
                 )
             )
             return
-        d = self._dialogs.get(cid)  # type: ignore[arg-type]
+        assert isinstance(cid, int)  # the validator let through only an Error with cid None, handled above
+        d = self._dialogs.get(cid)
         if d is not None:
             d._deliver(m)
             return
-        if cid % 2 != self._peer_parity or cid <= self._max_peer_cid or t != "Start":  # type: ignore[operator]
+        if cid % 2 != self._peer_parity or cid <= self._max_peer_cid or t != "Start":
             self.stats["lateDropped"] += 1
             return
-        self._max_peer_cid = cid  # type: ignore[assignment]
-        d = Dialog(self, cid, False)  # type: ignore[arg-type]
-        self._dialogs[cid] = d  # type: ignore[index]
+        self._max_peer_cid = cid
+        d = Dialog(self, cid, False)
+        self._dialogs[cid] = d
         if self._on_dialog is not None:
             self._on_dialog(d, m)
         else:
@@ -367,10 +383,18 @@ class Connection:
         if self.closed:
             return
         if self._decoder.partial:
-            self._fail(TransportError("dropped", f"connection to {self.peer_name}: EOF in the middle of a frame"))
+            self._fail(
+                TransportError(
+                    "dropped",
+                    f"connection to {self.peer_name}: EOF in the middle of a frame",
+                )
+            )
         else:
             self._fail(
-                TransportError("closed", f"connection to {self.peer_name} closed by the peer (or the peer went away)")
+                TransportError(
+                    "closed",
+                    f"connection to {self.peer_name} closed by the peer (or the peer went away)",
+                )
             )
 
     # ---- ending ----
@@ -380,9 +404,17 @@ class Connection:
         if self.closed:
             return
         with ignoring(
-            "telling the peer why is best effort: the connection is being closed either way", TransportError, OSError
+            "telling the peer why is best effort: the connection is being closed either way",
+            TransportError,
+            OSError,
         ):
-            self.write_record({"type": "Error", "cid": None, "error": box_transport_error(str(e), self.local_uid)})
+            self.write_record(
+                {
+                    "type": "Error",
+                    "cid": None,
+                    "error": box_transport_error(str(e), self.local_uid),
+                }
+            )
             self._flush()
         self._end(TransportError(e.code, str(e)))
 
@@ -440,7 +472,7 @@ async def open_pipe_connection(
     rproto, wproto = _Wire(conn), _Wire(conn)
     wtransport, _ = await loop.connect_write_pipe(lambda: wproto, os.fdopen(write_fd, "wb", buffering=0, closefd=True))
     rtransport, _ = await loop.connect_read_pipe(lambda: rproto, os.fdopen(read_fd, "rb", buffering=0, closefd=True))
-    await conn._attach(rtransport, wtransport, wproto, handshake_timeout)  # type: ignore[arg-type]
+    await conn._attach(rtransport, wtransport, wproto, handshake_timeout)
     return conn
 
 
@@ -457,5 +489,5 @@ async def open_socket_connection(
     conn = Connection(name, uuid)
     proto = _Wire(conn)
     transport, _ = await loop.create_connection(lambda: proto, sock=sock)
-    await conn._attach(transport, transport, proto, handshake_timeout, liveness)  # type: ignore[arg-type]
+    await conn._attach(transport, transport, proto, handshake_timeout, liveness)
     return conn

@@ -162,7 +162,10 @@ class Dialog:
             self._outstanding -= 1
             if self._outstanding < 0:
                 self._fail(
-                    TransportError("credit", f"dialog {self.cid}: the peer sent a Yield past the credit it was granted")
+                    TransportError(
+                        "credit",
+                        f"dialog {self.cid}: the peer sent a Yield past the credit it was granted",
+                    )
                 )
                 return
         if self.handler is not None:

@@ -50,8 +50,9 @@ class RemoteActorError(Exception):
         self.box = box
         self.boxed_type: str = box.get("boxedType", "Error")
         self.remote_stack: str = box.get("stack") or ""
-        self.src_uid: tuple[str, str] = tuple(box.get("srcUid") or ("?", "?"))  # type: ignore[assignment]
-        self.relay_path: list[tuple[str, str]] = [tuple(u) for u in box.get("relayPath") or []]  # type: ignore[misc]
+        src = box.get("srcUid") or ("?", "?")
+        self.src_uid: tuple[str, str] = (str(src[0]), str(src[1]))
+        self.relay_path: list[tuple[str, str]] = [(str(u[0]), str(u[1])) for u in box.get("relayPath") or []]
         self.extra: dict[str, Any] = box.get("extra") or {}
         if box.get("cause"):
             self.__cause__ = unbox_error(box["cause"])
@@ -99,7 +100,10 @@ def _plain(v: Any, depth: int) -> bool:
 
 
 def box_error(
-    exc: BaseException, src_uid: Sequence[str], canceller: Optional[Sequence[str]] = None, _depth: int = 0
+    exc: BaseException,
+    src_uid: Sequence[str],
+    canceller: Optional[Sequence[str]] = None,
+    _depth: int = 0,
 ) -> dict[str, Any]:
     """Box `exc` raised (or relayed) in the actor `src_uid`, Python traceback included.
 
@@ -133,7 +137,11 @@ def relay_box(box: dict[str, Any], relayer: Sequence[str]) -> dict[str, Any]:
     the received one are cut off, so the result is always accepted.
     """
     inner = _fit_box(box, MAX_BOX_DEPTH - 1, {})
-    return {**inner, "relayPath": [*(inner.get("relayPath") or []), list(relayer)], "relayed": inner}
+    return {
+        **inner,
+        "relayPath": [*(inner.get("relayPath") or []), list(relayer)],
+        "relayed": inner,
+    }
 
 
 def _fit_box(box: dict[str, Any], budget: int, depths: dict[int, int]) -> dict[str, Any]:
@@ -150,13 +158,19 @@ def _box_depth(box: dict[str, Any], depths: dict[int, int]) -> int:
     """How many levels of boxes nest below `box` (relayed boxes share their causes: memoised by id)."""
     d = depths.get(id(box))
     if d is None:
-        d = max([1 + _box_depth(box[k], depths) for k in ("relayed", "cause") if box.get(k)], default=0)
+        d = max(
+            [1 + _box_depth(box[k], depths) for k in ("relayed", "cause") if box.get(k)],
+            default=0,
+        )
         depths[id(box)] = d
     return d
 
 
 def box_cancelled(
-    src_uid: Sequence[str], canceller: Sequence[str], reason: Optional[str], stack: str = ""
+    src_uid: Sequence[str],
+    canceller: Sequence[str],
+    reason: Optional[str],
+    stack: str = "",
 ) -> dict[str, Any]:
     """The box of a context cancelled in `src_uid` at the request of `canceller`."""
     why = reason or "cancelled"

@@ -51,7 +51,10 @@ class _Peer(NamedTuple):
 
 
 def death_reason(
-    stat: Optional[ProcStat], start_ticks: int, stopped_for: float, stopped_dead_s: float
+    stat: Optional[ProcStat],
+    start_ticks: int,
+    stopped_for: float,
+    stopped_dead_s: float,
 ) -> Optional[str]:
     """Why a watched peer counts as dead now, or None while it is alive (see the module docstring)."""
     if stat is None:
@@ -120,7 +123,10 @@ class PeerWatch:
             if reason is not None:
                 self.unwatch(conn)
                 conn._fail(
-                    TransportError("dead", f"peer '{conn.peer_name}' (pid {peer.pid}) is declared dead: it {reason}")
+                    TransportError(
+                        "dead",
+                        f"peer '{conn.peer_name}' (pid {peer.pid}) is declared dead: it {reason}",
+                    )
                 )
 
 

@@ -50,7 +50,8 @@ class RpcServer:
         task = a.spawn(self._serve(ctx, start), name=f"furrow:{ctx.target}#{d.cid}")
         ctx._task = task
         self.tasks[d.cid] = task
-        task.add_done_callback(lambda _t, cid=d.cid: self.tasks.pop(cid, None))
+        cid = d.cid
+        task.add_done_callback(lambda _t: self.tasks.pop(cid, None))
 
     async def _serve(self, ctx: Context, start: Record) -> None:
         d = ctx._dialog
@@ -104,7 +105,13 @@ class RpcServer:
                     f": {e.args[0]}" if e.args and e.args[0] and not ctx._interrupted else ""
                 )
             stack = "".join(traceback.format_exception(type(e), e, e.__traceback__))
-            self._send(d, {"type": "Error", "error": box_cancelled(a.uid, canceller, reason, stack)})
+            self._send(
+                d,
+                {
+                    "type": "Error",
+                    "error": box_cancelled(a.uid, canceller, reason, stack),
+                },
+            )
             return
         except Exception as e:
             if ctx._remote_cancel is not None:

@@ -14,7 +14,10 @@ from .pair import connection_pair, open_context
 
 
 async def receive_stream(
-    n: int, make: Callable[[int], Any], window: Optional[int], on_value: Callable[[int, Any, dict], None]
+    n: int,
+    make: Callable[[int], Any],
+    window: Optional[int],
+    on_value: Callable[[int, Any, dict], None],
 ) -> None:
     """`a` sends `n` values `make(i)`; `b` receives them through a stream opened with
     `window`, calling `on_value(i, value, stream.stats())` after each one."""

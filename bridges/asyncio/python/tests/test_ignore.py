@@ -47,7 +47,10 @@ class IgnoreTest(unittest.TestCase):
                     raise KeyboardInterrupt()
         finally:
             stop()
-        self.assertEqual([(r, type(e)) for r, e in seen], [("the file may be gone", FileNotFoundError)])
+        self.assertEqual(
+            [(r, type(e)) for r, e in seen],
+            [("the file may be gone", FileNotFoundError)],
+        )
 
     def test_ignored_retrieves_a_futures_error(self) -> None:
         seen: list[str] = []
@@ -68,7 +71,8 @@ class IgnoreTest(unittest.TestCase):
         self.assertEqual({k: v for k, v in found.items() if v}, {})
         # the check itself finds what it looks for
         self.assertEqual(
-            silent_drops("try:\n    f()\nexcept OSError:\n    pass\ntry:\n    g()\nexcept:\n    h()\n"), [3, 7]
+            silent_drops("try:\n    f()\nexcept OSError:\n    pass\ntry:\n    g()\nexcept:\n    h()\n"),
+            [3, 7],
         )
 
 

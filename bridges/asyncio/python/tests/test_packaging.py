@@ -34,14 +34,35 @@ class PackagingTest(unittest.TestCase):
         with tempfile.TemporaryDirectory() as tmp:
             wheels = os.path.join(tmp, "wheels")
             venv = os.path.join(tmp, "venv")
-            run = lambda *args, **kw: subprocess.run(args, check=True, capture_output=True, text=True, **kw)  # noqa: E731
+
+            def run(*args: str, cwd: str | None = None) -> subprocess.CompletedProcess[str]:
+                return subprocess.run(args, check=True, capture_output=True, text=True, cwd=cwd)
+
             source = os.path.join(tmp, "source")  # a copy (schema.json symlink followed): the build leaves no litter
             shutil.copytree(PROJECT, source, ignore=shutil.ignore_patterns("tests", "__pycache__"))
-            run(sys.executable, "-m", "pip", "wheel", "--no-build-isolation", "--no-deps", "-w", wheels, source)
+            run(
+                sys.executable,
+                "-m",
+                "pip",
+                "wheel",
+                "--no-build-isolation",
+                "--no-deps",
+                "-w",
+                wheels,
+                source,
+            )
             run(sys.executable, "-m", "venv", "--system-site-packages", venv)
             py = os.path.join(venv, "bin", "python")
             [wheel] = os.listdir(wheels)
-            run(py, "-m", "pip", "install", "--no-index", "--no-deps", os.path.join(wheels, wheel))
+            run(
+                py,
+                "-m",
+                "pip",
+                "install",
+                "--no-index",
+                "--no-deps",
+                os.path.join(wheels, wheel),
+            )
             out = run(py, "-c", CHECK, cwd=tmp).stdout.splitlines()
             self.assertTrue(out[0].startswith(venv), out[0])
             self.assertEqual(out[1:], ["True", "True"])  # py.typed shipped; schema.json found beside the module
