@@ -1,14 +1,16 @@
-// openActorPool's pipelining, with real processes and threads: short jobs share an
-// actor (several in flight at once, never more than `pipeline`), long jobs never
-// queue behind one another, `pipeline: 1` keeps one job per actor, and a job that
-// shared an actor with a job that had to be killed is lost with a clear error while
-// the pool goes on. No process is left behind.
+// openActorPool's pipelining and replacements, with real processes and threads: short
+// jobs share an actor (several in flight at once, never more than `pipeline`), long
+// jobs never queue behind one another, `pipeline: 1` keeps one job per actor, a job
+// that shared an actor with a job that had to be killed is lost with a clear error
+// while the pool goes on, and an actor that dies on its own is replaced (its job
+// lost, the others done). No process is left behind.
 import { createServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Cancelled, isCancelled } from 'furrow';
 import { openActorPool, PoolJobLostError, type ActorPool, type PoolBackend } from 'furrow/queue';
-import { nap, overlap, swallowCancel, where, type Where } from './fixtures/pool-jobs.ts';
+import { dieNow, nap, overlap, square, swallowCancel, where, type Where } from './fixtures/pool-jobs.ts';
 import { caught, expectAllGone } from '../actor/helpers.ts';
+import { expectNoneLeftSince, processesBelowUs } from './asyncio/helpers.ts';
 
 const JOBS = fileURLToPath(new URL('./fixtures/pool-jobs.ts', import.meta.url));
 const backends: PoolBackend[] = ['fork', 'thread'];
@@ -90,6 +92,20 @@ describe.each(backends)('openActorPool pipelining (%s)', (backend) => {
     }
     expectAllGone(pids);
   });
+});
+
+test.each(backends)('an actor that dies on its own is replaced: its job is lost with PoolJobLostError, the other jobs finish, the pool goes on (%s)', async (backend) => {
+  const before = processesBelowUs();
+  await openActorPool({ size: 2, backend, enableModules: [JOBS], pipeline: 1 }, async (pool) => {
+    const others = Array.from({ length: 6 }, (_, i) => pool.run(square, i));
+    const lost = await caught(pool.run(dieNow));
+    expect(lost).toBeInstanceOf(PoolJobLostError);
+    expect(lost.message).toMatch(/^the job was lost: its actor died/);
+    expect(pool.replaced).toBe(1);
+    expect((await Promise.all(others)).map((r) => r.square)).toEqual([0, 1, 4, 9, 16, 25]);
+    expect((await pool.run(square, 7)).square).toBe(49);
+  });
+  expectNoneLeftSince(before);
 });
 
 test('pipeline and shortJobMs are checked', async () => {

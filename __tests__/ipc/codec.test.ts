@@ -1,6 +1,6 @@
 // The codec, the validator and the frame splitter, without sockets.
 import {
-  boxError,
+  boxLocalError,
   decodeFrame,
   decodePayload,
   encodeFrame,
@@ -143,17 +143,17 @@ describe('codec', () => {
     expect(() => decodeFrame(body)).toThrow(/malformed frame/);
   });
 
-  test('boxError keeps type, message, stack, cause chain and plain extra fields', () => {
+  test('boxLocalError keeps type, message, stack, cause chain and plain extra fields', () => {
     class PoolError extends Error {
       code = 'E_POOL';
       fn = () => 1;
     }
     const e = new PoolError('pool empty', { cause: new TypeError('inner') });
-    const b = boxError(e, uid, { canceller: ['x', 'y'] });
+    const b = boxLocalError(e, uid, { canceller: ['x', 'y'] });
     expect(b).toMatchObject({ boxedType: 'PoolError', message: 'pool empty', srcUid: uid, canceller: ['x', 'y'], extra: { code: 'E_POOL' } });
     expect(b.stack).toContain('pool empty');
     expect(b.cause).toMatchObject({ boxedType: 'TypeError', message: 'inner' });
-    expect(boxError('a string', uid)).toMatchObject({ boxedType: 'string', message: 'a string' });
+    expect(boxLocalError('a string', uid)).toMatchObject({ boxedType: 'string', message: 'a string' });
     expect(validateMsg(decodeFrame(encodeFrame({ type: 'Error', cid: 1, error: b }).subarray(4)))).toBeTruthy();
   });
 });

@@ -5,7 +5,7 @@ import {
   listenUds,
   openConnection,
   encodeFrame,
-  boxError,
+  boxLocalError,
   TransportError,
   MsgTypeError,
   type Connection,
@@ -249,7 +249,7 @@ describe('Connection', () => {
       const accepted = await listener.accept();
       raw.attach({ frame: () => {}, closed: () => {} });
       const refusal = new TransportError('handshake', "the 'msgpack' package is missing");
-      raw.write(encodeFrame({ type: 'Error', cid: null, error: boxError(refusal, ['py', 'u-1']) }));
+      raw.write(encodeFrame({ type: 'Error', cid: null, error: boxLocalError(refusal, ['py', 'u-1']) }));
       await expect(openConnection(accepted, { name: 's' })).rejects.toThrow(/handshake refused by the peer: TransportError: the 'msgpack' package is missing/);
       raw.destroy();
     } finally {

@@ -3,7 +3,7 @@
 // constants. The Python side checks the same (bridges/asyncio/python/tests/test_schema.py).
 import { boxError as actorBoxError, unboxError } from '../../src/actor/box.ts';
 import {
-  boxError,
+  boxLocalError,
   DEFAULT_MAX_FRAME_BYTES,
   MAX_CAUSE_DEPTH,
   PREFIX_BYTES,
@@ -40,7 +40,7 @@ test('the limits are the schema\'s', () => {
 });
 
 test('every boxer boxes maxCauseDepth causes below an error', () => {
-  expect(depth(boxError(chain(30), ['n', 'u']))).toBe(PROTOCOL_LIMITS.maxCauseDepth);
+  expect(depth(boxLocalError(chain(30), ['n', 'u']))).toBe(PROTOCOL_LIMITS.maxCauseDepth);
   expect(depth(actorBoxError(chain(30), ['n', 'u']))).toBe(PROTOCOL_LIMITS.maxCauseDepth);
   expect(depth(actorBoxError(chain(3), ['n', 'u']))).toBe(3);
 });
@@ -65,7 +65,7 @@ test('a box relayed a hundred times is still accepted, its origin kept', () => {
 });
 
 test('a short relay keeps the received box as it is', () => {
-  const box = boxError(new TypeError('t'), ['leaf', 'l']);
+  const box = boxLocalError(new TypeError('t'), ['leaf', 'l']);
   expect(relayBox(box, ['mid', 'm'])).toEqual({ ...box, relayPath: [['mid', 'm']], relayed: box });
   expect(relayBox(box, ['mid', 'm']).relayed).toBe(box);
 });

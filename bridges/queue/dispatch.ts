@@ -11,8 +11,8 @@ export interface PoolSlot {
   readonly portal: Portal;
   /** jobs sent to this actor and not yet answered */
   inFlight: number;
-  /** the actor was killed (a cancelled job ignored its cancel): its other jobs are lost */
-  lost: boolean;
+  /** why the actor is out of service (killed for a job that ignored its cancel, or died); its jobs in flight are lost */
+  lost: string | undefined;
 }
 
 /** How the dispatcher pipelines: at most `depth` jobs per actor, while jobs average under `shortMs`. */
@@ -43,15 +43,15 @@ export class Dispatcher {
 
   /** Take `portal`'s actor into service. */
   add(portal: Portal): PoolSlot {
-    const slot: PoolSlot = { portal, inFlight: 0, lost: false };
+    const slot: PoolSlot = { portal, inFlight: 0, lost: undefined };
     this.#slots.push(slot);
     this.#freed.unparkAll();
     return slot;
   }
 
-  /** Take a killed actor out of service: its jobs in flight are lost. */
-  remove(slot: PoolSlot): void {
-    slot.lost = true;
+  /** Take a killed or dead actor out of service (`why`, for its lost jobs' errors). */
+  remove(slot: PoolSlot, why: string): void {
+    slot.lost = why;
     this.#slots = this.#slots.filter((s) => s !== slot);
   }
 
@@ -71,7 +71,7 @@ export class Dispatcher {
   release(slot: PoolSlot, tookMs: number): void {
     // an actor that goes idle joins the end of the line: the longest idle is picked first,
     // so even jobs run one after another rotate over every actor
-    if (--slot.inFlight === 0 && !slot.lost) this.#slots = [...this.#slots.filter((s) => s !== slot), slot];
+    if (--slot.inFlight === 0 && slot.lost === undefined) this.#slots = [...this.#slots.filter((s) => s !== slot), slot];
     this.#averageMs = this.#averageMs === Infinity ? tookMs : this.#averageMs + SMOOTHING * (tookMs - this.#averageMs);
     this.#freed.unpark();
   }

@@ -5,8 +5,23 @@
 // job is cancelled inside its actor (its scope, its `finally`); only a job that
 // ignores that for `graceMs` (the actors' `cancelWaitMs`: `Portal.run` then throws
 // `RemoteCancelIgnoredError`) gets its actor killed (`portal.kill()`) and replaced.
+// Each actor lives in an actor nursery of its own, so one that dies on its own ends
+// only that nursery: the pool replaces it and goes on.
 import { availableParallelism } from 'node:os';
-import { RemoteCancelIgnoredError, currentSignal, ignore, isCancelled, openActorNursery, openNursery, withCancelScope, type ActorNursery, type Portal } from 'furrow';
+import {
+  ActorDiedError,
+  ActorKilledError,
+  RemoteCancelIgnoredError,
+  cancellable,
+  currentSignal,
+  ignore,
+  isCancelled,
+  openActorNursery,
+  openNursery,
+  withCancelScope,
+  type Nursery,
+  type Portal,
+} from 'furrow';
 import { Dispatcher, type PoolSlot } from './dispatch.ts';
 import { openTaskQueue, type JobOptions, type TaskQueue, type TaskQueueOptions } from './task-queue.ts';
 
@@ -51,9 +66,9 @@ export interface ActorPoolOptions extends Omit<TaskQueueOptions, 'concurrency'> 
 }
 
 /**
- * A job was running in an actor the pool had to kill because another job there
- * ignored its cancel (possible only when jobs are pipelined). The job may have run in
- * part; the pool goes on.
+ * A job was running in an actor that died, or that the pool had to kill because
+ * another job there ignored its cancel (possible only when jobs are pipelined). The
+ * job may have run in part; the actor is replaced and the pool goes on.
  */
 export class PoolJobLostError extends Error {
   override name = 'PoolJobLostError';
@@ -70,7 +85,8 @@ class LostJob {
 /** Per-job options of {@link ActorPool.runWith}: p-queue's `priority`, `id`, `timeout`, `signal`. */
 export type PoolJobOptions = JobOptions;
 
-type PoolConfig = Required<Pick<ActorPoolOptions, 'enableModules' | 'graceMs' | 'actorName' | 'pipeline' | 'shortJobMs'>> & Pick<ActorPoolOptions, 'backendOptions'>;
+type PoolConfig = Required<Pick<ActorPoolOptions, 'enableModules' | 'graceMs' | 'actorName' | 'pipeline' | 'shortJobMs'>> &
+  Pick<ActorPoolOptions, 'backendOptions' | 'teardownGraceMs' | 'killMs'>;
 
 /**
  * The handle the body of {@link openActorPool} gets. Jobs are tasks of the pool's
@@ -83,7 +99,7 @@ export class ActorPool {
   readonly backend: PoolBackend;
   /** The task queue the jobs run in (for `onIdle`, `pause`, `size`, `pending`...). */
   readonly queue: TaskQueue;
-  #an: ActorNursery;
+  #workers: Nursery;
   #opts: PoolConfig;
   #dispatch: Dispatcher;
   #portals = new Set<Portal>();
@@ -92,8 +108,8 @@ export class ActorPool {
   #replaced = 0;
 
   /** @internal Use {@link openActorPool}. */
-  constructor(an: ActorNursery, queue: TaskQueue, size: number, backend: PoolBackend, opts: PoolConfig) {
-    this.#an = an;
+  constructor(workers: Nursery, queue: TaskQueue, size: number, backend: PoolBackend, opts: PoolConfig) {
+    this.#workers = workers;
     this.queue = queue;
     this.size = size;
     this.backend = backend;
@@ -106,7 +122,7 @@ export class ActorPool {
     return [...this.#portals];
   }
 
-  /** How many actors were killed and replaced because a cancelled job ignored the cancel. */
+  /** How many actors were replaced: killed because a cancelled job ignored the cancel, or dead on their own. */
   get replaced(): number {
     return this.#replaced;
   }
@@ -147,17 +163,50 @@ export class ActorPool {
     return result;
   }
 
-  /** @internal Spawn one actor and make it idle. */
-  async _spawn(): Promise<void> {
-    const i = this.#spawned++;
-    const { enableModules, actorName, backendOptions } = this.#opts;
-    const portal = await this.#an.startActor(`${actorName}-${i}`, { enableModules, backend: this.backend, backendOptions });
-    // a cancelled job's run waits graceMs for the actor to stop it, then throws RemoteCancelIgnoredError
-    portal.cancelWaitMs = this.#opts.graceMs;
-    // every actor enables the same modules: any one of them answers canRun (kept even once replaced)
-    this.#probe ??= portal;
-    this.#portals.add(portal);
-    this.#dispatch.add(portal);
+  /** @internal Start one actor and put it in service; resolves once it serves. */
+  _spawn(): Promise<void> {
+    const name = `${this.#opts.actorName}-${this.#spawned++}`;
+    return this.#workers.start<void>((started) => this.#worker(name, started), name);
+  }
+
+  /** One actor's life, in an actor nursery of its own: serve until the pool ends, or die and be replaced. */
+  async #worker(name: string, started: () => void): Promise<void> {
+    const { enableModules, backendOptions, teardownGraceMs, killMs } = this.#opts;
+    let slot: PoolSlot | undefined;
+    try {
+      await openActorNursery(
+        async (an) => {
+          const portal = await an.startActor(name, { enableModules, backend: this.backend, backendOptions });
+          // a cancelled job's run waits graceMs for the actor to stop it, then throws RemoteCancelIgnoredError
+          portal.cancelWaitMs = this.#opts.graceMs;
+          // every actor enables the same modules: any one of them answers canRun (kept even once replaced)
+          this.#probe ??= portal;
+          this.#portals.add(portal);
+          slot = this.#dispatch.add(portal);
+          started();
+          await cancellable(portal.conn.waitClosed()); // it serves until the pool ends, is killed, or dies
+        },
+        { graceMs: teardownGraceMs, killMs },
+      );
+    } catch (err) {
+      // an actor that died on its own (its own exit, not a teardown's kill) is replaced; its death is
+      // not the pool's error: a job it ran was lost with an error of its own
+      if (slot === undefined || !(err instanceof ActorDiedError) || err instanceof ActorKilledError) throw err;
+      this.#retire(slot, `its actor died (${err.message})`);
+    }
+  }
+
+  /** Take an actor that died out of service and start another (unless the pool is ending); once per actor. */
+  #retire(slot: PoolSlot, why: string): void {
+    if (slot.lost !== undefined) return;
+    this.#dispatch.remove(slot, why);
+    this.#portals.delete(slot.portal);
+    this.#replaced++;
+    if (!this.#ending()) this.#workers.startSoon(() => this._spawn(), 'replacement');
+  }
+
+  #ending(): boolean {
+    return this.queue.nursery.cancelScope.isCancelled || this.#workers.cancelScope.isCancelled;
   }
 
   async #job(signal: AbortSignal, fn: AnyFn | string, args: unknown[]): Promise<unknown> {
@@ -168,8 +217,10 @@ export class ActorPool {
       return await slot.portal.run(fn as AnyFn, ...args);
     } catch (err) {
       let e = err;
-      if (slot.lost && !(err instanceof RemoteCancelIgnoredError)) {
-        return new LostJob(new PoolJobLostError('the job was lost: its actor was killed because another job there ignored its cancel; it may have run in part', { cause: err }));
+      // the actor went while the job ran in it (and the job was not cancelled): lost, not a pool error
+      if (slot.lost === undefined && slot.portal.conn.closed && !signal.aborted) this.#retire(slot, 'its actor died');
+      if (slot.lost !== undefined && !(err instanceof RemoteCancelIgnoredError)) {
+        return new LostJob(new PoolJobLostError(`the job was lost: ${slot.lost}; it may have run in part`, { cause: err }));
       }
       if (err instanceof RemoteCancelIgnoredError) {
         // the job ignored its cancel for graceMs: its actor is killed (below), the job was cancelled
@@ -187,11 +238,11 @@ export class ActorPool {
 
   /** Kill the actor of a job that ignored its cancel, and (unless the pool is ending) start another. */
   async #replace(slot: PoolSlot): Promise<void> {
-    this.#dispatch.remove(slot);
+    this.#dispatch.remove(slot, 'its actor was killed because another job there ignored its cancel');
     this.#portals.delete(slot.portal);
     await slot.portal.kill();
     this.#replaced++;
-    if (!this.queue.nursery.cancelScope.isCancelled) await this._spawn();
+    if (!this.#ending()) await this._spawn();
   }
 }
 
@@ -245,18 +296,20 @@ export async function openActorPool<T>(opts: ActorPoolOptions, body: (pool: Acto
   if (!Number.isInteger(pipeline) || pipeline < 1) throw new RangeError(`openActorPool: pipeline must be an integer >= 1 (got ${String(pipeline)})`);
   if (typeof shortJobMs !== 'number' || !(shortJobMs >= 0)) throw new RangeError(`openActorPool: shortJobMs must be a number >= 0 (got ${String(shortJobMs)})`);
   if ('concurrency' in opts) throw new TypeError('openActorPool: set size, not concurrency (one job per actor)');
-  return openActorNursery(
-    (an) =>
-      // the queue lets a job start when an actor may take it: the dispatcher decides which, and when
-      openTaskQueue({ ...queueOpts, concurrency: size * pipeline, name: queueOpts.name ?? 'actor-pool' }, async (queue) => {
-        const pool = new ActorPool(an, queue, size, backend, { enableModules, graceMs, actorName, pipeline, shortJobMs, backendOptions });
-        await openNursery((n) => {
-          for (let i = 0; i < size; i++) n.startSoon(() => pool._spawn());
-        });
-        return body(pool);
-      }),
-    { graceMs: teardownGraceMs, killMs },
-  );
+  // the actors live in `workers`, each in an actor nursery of its own; when the queue is done they are torn down
+  return openNursery(async (workers) => {
+    // the queue lets a job start when an actor may take it: the dispatcher decides which, and when
+    const value = await openTaskQueue({ ...queueOpts, concurrency: size * pipeline, name: queueOpts.name ?? 'actor-pool' }, async (queue) => {
+      const config = { enableModules, graceMs, actorName, pipeline, shortJobMs, backendOptions, teardownGraceMs, killMs };
+      const pool = new ActorPool(workers, queue, size, backend, config);
+      await openNursery((n) => {
+        for (let i = 0; i < size; i++) n.startSoon(() => pool._spawn());
+      });
+      return body(pool);
+    });
+    workers.cancel('the pool is done');
+    return value;
+  });
 }
 
 /** A lost job's result becomes its caller's rejection (the queue itself goes on). */

@@ -4,7 +4,7 @@
 // its origin kept and this actor appended to its relay path. Error classes
 // registered with `registerErrorClass` are rebuilt as themselves.
 import { Cancelled } from '../core/index.ts';
-import { boxError as ipcBoxError, MAX_CAUSE_DEPTH, relayBox, type BoxedError, type Uid } from '../ipc/index.ts';
+import { boxLocalError, MAX_CAUSE_DEPTH, relayBox, type BoxedError, type Uid } from '../ipc/index.ts';
 import { ContextCancelled, RemoteActorError } from './errors.ts';
 
 type ErrorClass = abstract new (...args: never[]) => Error;
@@ -38,7 +38,7 @@ export function remoteBoxOf(err: unknown): BoxedError | undefined {
 export function boxError(err: unknown, self: Uid, depth = 0): BoxedError {
   const remote = remoteBoxOf(err);
   if (remote) return relayBox(remote, self);
-  const box = ipcBoxError(err, self, {}, depth);
+  const box = boxLocalError(err, self, {}, depth);
   if (err instanceof AggregateError && depth < MAX_CAUSE_DEPTH) {
     box.extra = { ...box.extra, errors: err.errors.map((e) => boxError(e, self, depth + 1)) };
   }

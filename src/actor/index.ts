@@ -20,3 +20,6 @@ export { tree, DEFAULT_TREE_BUDGET_MS, type TreeNode, type TreeTask, type TreeCo
 export { renderTree, formatDuration, type RenderTreeOptions } from './tree-render.ts';
 export { fetchTree, socketsOfPid, type AttachTarget } from './tree-attach.ts';
 export { treeDumpPath } from './tree-dump.ts';
+export { openSupervisor, Supervisor } from './supervisor/supervisor.ts';
+export { RestartIntensityError } from './supervisor/intensity.ts';
+export type { SupervisorSpec, ChildSpec, ActorChildSpec, TaskChildSpec, RestartType, Strategy, Backoff, SupervisorEvent, ExitReason, ChildStatus } from './supervisor/spec.ts';

@@ -224,16 +224,18 @@ export function readU32(buf: Uint8Array, at: number): number {
   return ((buf[at]! << 24) >>> 0) + (buf[at + 1]! << 16) + (buf[at + 2]! << 8) + buf[at + 3]!;
 }
 
-/** How many causes below an error `boxError` boxes (protocol/schema.json `maxCauseDepth`). */
+/** How many causes below an error `boxLocalError` boxes (protocol/schema.json `maxCauseDepth`). */
 export const MAX_CAUSE_DEPTH: number = PROTOCOL_LIMITS.maxCauseDepth;
 const MAX_BOX_DEPTH = PROTOCOL_LIMITS.maxBoxDepth;
 
 /**
- * Box any thrown value for an `Error` record. Own enumerable fields of the error
+ * Box any value thrown in this process for an `Error` record (the actor layer's
+ * `boxError` adds relaying: an error that came from another actor keeps its origin).
+ * Own enumerable fields of the error
  * that msgpack can carry (e.g. `code`, `errno`) go into `extra`. The `cause` chain
  * is boxed down to {@link MAX_CAUSE_DEPTH} causes below the error boxed at `depth` 0.
  */
-export function boxError(err: unknown, srcUid: Uid, opts: { canceller?: Uid | null } = {}, depth = 0): BoxedError {
+export function boxLocalError(err: unknown, srcUid: Uid, opts: { canceller?: Uid | null } = {}, depth = 0): BoxedError {
   const e = err instanceof Error ? err : null;
   const extra: Record<string, unknown> = {};
   if (e) {
@@ -242,7 +244,7 @@ export function boxError(err: unknown, srcUid: Uid, opts: { canceller?: Uid | nu
       if (isPlain(v, 0)) extra[k] = v;
     }
   }
-  const cause = e && 'cause' in e && e.cause !== undefined && depth < MAX_CAUSE_DEPTH ? boxError(e.cause, srcUid, {}, depth + 1) : null;
+  const cause = e && 'cause' in e && e.cause !== undefined && depth < MAX_CAUSE_DEPTH ? boxLocalError(e.cause, srcUid, {}, depth + 1) : null;
   return {
     boxedType: e ? (e.name && e.name !== 'Error' ? e.name : e.constructor?.name || 'Error') : typeof err,
     message: e ? e.message : safeString(err),

@@ -6,7 +6,7 @@
 // particular (the dialogs the peer opens, a SpawnSpec) waits in an Inbox.
 import { Event, suspend } from '../core/index.ts';
 import { ignore, ignoring } from '../core/ignore.ts';
-import { boxError, decodeRecord, encodeFrame, type PendingPayload } from './codec.ts';
+import { boxLocalError, decodeRecord, encodeFrame, type PendingPayload } from './codec.ts';
 import { Dialog, type DialogHost } from './dialog.ts';
 import { TransportError } from './errors.ts';
 import { checkPeerAid, HANDSHAKE_TIMEOUT_MS } from './handshake.ts';
@@ -353,7 +353,7 @@ export class Connection implements DialogHost {
   #protocolError(err: TransportError): void {
     if (this.#closed) return;
     ignoring('the transport is gone: the peer sees the close', () =>
-      this._write(encodeFrame({ type: 'Error', cid: null, error: boxError(err, this.localUid) })),
+      this._write(encodeFrame({ type: 'Error', cid: null, error: boxLocalError(err, this.localUid) })),
     );
     this.#end(err, err);
     this.transport.close();

@@ -4,7 +4,7 @@
 // optional credit-window flow control for streams of `Yield`s.
 import { ClosedResourceError, ParkingLot, currentScope, suspend } from '../core/index.ts';
 import { ignoring } from '../core/ignore.ts';
-import { boxError, decodePayload, decodePayloadAt, encodeFrame, encodePayload, encodePayloadFrame, payloadOffset, type PendingPayload } from './codec.ts';
+import { boxLocalError, decodePayload, decodePayloadAt, encodeFrame, encodePayload, encodePayloadFrame, payloadOffset, type PendingPayload } from './codec.ts';
 import { MsgTypeError, TransportError } from './errors.ts';
 import type { Cancel, DialogIn, DialogOut, DialogWireMsg, Uid } from './messages.ts';
 
@@ -244,7 +244,7 @@ export class Dialog {
     this.#buf = [];
     this.#head = 0;
     ignoring('the connection is gone: the peer learns of the failure that way', () =>
-      this.#host._write(encodeFrame({ type: 'Error', cid: this.cid, error: boxError(err, this.#host.localUid) })),
+      this.#host._write(encodeFrame({ type: 'Error', cid: this.cid, error: boxLocalError(err, this.#host.localUid) })),
     );
     throw err;
   }

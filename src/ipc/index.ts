@@ -9,7 +9,7 @@ export {
   encodeFrame,
   encodePayloadFrame,
   decodeFrame,
-  boxError,
+  boxLocalError,
   relayBox,
   MAX_CAUSE_DEPTH,
 } from './codec.ts';

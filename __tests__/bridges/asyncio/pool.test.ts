@@ -2,14 +2,15 @@
 // Jobs by 'module:function' name spread over the workers; a cancelled job is
 // cancelled inside its worker (its finally runs there) and the worker serves the
 // next job; a job that swallows its cancel gets its worker killed and replaced; a
-// JavaScript function is refused at the call. No process is left behind.
+// worker that dies is replaced (its job lost with a clear error); a JavaScript
+// function is refused at the call. No process is left behind.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cancelled, isCancelled } from 'furrow';
-import { openActorPool, type ActorPool } from 'furrow/queue';
-import { FIXTURES, PY, expectAllGone } from './helpers.ts';
+import { openActorPool, PoolJobLostError, type ActorPool } from 'furrow/queue';
+import { FIXTURES, PY, expectAllGone, expectNoneLeftSince, processesBelowUs } from './helpers.ts';
 import { caught } from '../../actor/helpers.ts';
 
 const pool = { backend: 'python' as const, backendOptions: { python: PY, cwd: FIXTURES }, enableModules: ['fx_pool'] };
@@ -85,6 +86,17 @@ test('a job that swallows its cancel gets its Python worker killed and replaced;
     pids.push(...pidsOf(p));
   });
   expectAllGone(pids);
+});
+
+test('a Python worker that dies is replaced: its job is lost with PoolJobLostError, the pool goes on', async () => {
+  const before = processesBelowUs();
+  await openActorPool({ ...pool, size: 2 }, async (p) => {
+    const lost = await caught(p.run('fx_pool:die_now'));
+    expect(lost).toBeInstanceOf(PoolJobLostError);
+    expect(p.replaced).toBe(1);
+    expect(((await p.run('fx_pool:square', 5)) as { square: number }).square).toBe(25);
+  });
+  expectNoneLeftSince(before);
 });
 
 test('a JavaScript function is refused at the call (Python workers run jobs by name); a bad backendOptions is refused at once', async () => {

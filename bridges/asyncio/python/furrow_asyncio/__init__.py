@@ -17,21 +17,35 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 _EXPORTS = {
-    "Actor": "actor", "current_actor": "actor",
-    "Context": "contexts", "MsgStream": "contexts", "context": "contexts",
+    "Actor": "actor",
+    "current_actor": "actor",
+    "Context": "contexts",
+    "MsgStream": "contexts",
+    "context": "contexts",
     "Portal": "portal",
-    "RemoteActorError": "errors", "ContextCancelled": "errors", "TransportError": "errors",
-    "MsgTypeError": "errors", "StreamOverrun": "errors", "EndOfStream": "errors",
+    "RemoteActorError": "errors",
+    "ContextCancelled": "errors",
+    "TransportError": "errors",
+    "MsgTypeError": "errors",
+    "StreamOverrun": "errors",
+    "EndOfStream": "errors",
     "ModuleNotEnabledError": "modules",
 }
 
 __all__ = [*_EXPORTS, "parent_portal"]
 
-if TYPE_CHECKING:
-    from .actor import Actor, current_actor
-    from .contexts import Context, MsgStream, context
-    from .errors import ContextCancelled, EndOfStream, MsgTypeError, RemoteActorError, StreamOverrun, TransportError
-    from .modules import ModuleNotEnabledError
+if TYPE_CHECKING:  # the names type checkers see; at run time __getattr__ imports them on first use
+    from .actor import Actor, current_actor  # noqa: F401
+    from .contexts import Context, MsgStream, context  # noqa: F401
+    from .errors import (  # noqa: F401
+        ContextCancelled,
+        EndOfStream,
+        MsgTypeError,
+        RemoteActorError,
+        StreamOverrun,
+        TransportError,
+    )
+    from .modules import ModuleNotEnabledError  # noqa: F401
     from .portal import Portal
 
 
@@ -46,6 +60,6 @@ def __getattr__(name: str) -> Any:
 
 def parent_portal() -> "Portal":
     """A portal to this actor's parent (`current_actor().parent`)."""
-    from .actor import current_actor
+    from .actor import current_actor as actor_now
 
-    return current_actor().parent
+    return actor_now().parent

@@ -38,7 +38,7 @@ def main(argv: list[str]) -> int:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     code = 0
     try:
-        asyncio.run(serve_parent(boot.get("name", "python"), boot.get("uuid") or None, lifeline=lifeline))
+        asyncio.run(serve_parent(str(boot.get("name", "python")), str(boot.get("uuid", "")), lifeline=lifeline))
     except Exception as e:  # noqa: BLE001 - reported on stderr and in the exit code
         sys.stderr.write(f"furrow_asyncio: actor '{boot.get('name')}' failed: {type(e).__name__}: {e}\n")
         code = 1

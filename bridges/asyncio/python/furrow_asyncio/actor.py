@@ -42,7 +42,9 @@ _current: Optional["Actor"] = None
 def current_actor() -> "Actor":
     """The actor this code runs in (raises RuntimeError outside a furrow Python actor)."""
     if _current is None:
-        raise RuntimeError("not running in a furrow actor (start this module with `python -m furrow_asyncio` from a furrow parent)")
+        raise RuntimeError(
+            "not running in a furrow actor (start this module with `python -m furrow_asyncio` from a furrow parent)"
+        )
     return _current
 
 
@@ -78,7 +80,12 @@ def _task_group() -> Any:
 class Actor:
     """This process's place in the tree: its name and uid, its parent portal, its RPC tasks."""
 
-    def __init__(self, conn: Connection, spec: dict[str, Any], lifeline: Optional[Lifeline] = None) -> None:
+    def __init__(
+        self,
+        conn: Connection,
+        spec: dict[str, Any],
+        lifeline: Optional[Lifeline] = None,
+    ) -> None:
         self.conn = conn
         #: the parent watch (None when not run as a spawned child: then a lost parent only cancels)
         self.lifeline = lifeline
@@ -105,7 +112,8 @@ class Actor:
 
     def spawn(self, coro: Coroutine[Any, Any, Any], *, name: Optional[str] = None) -> asyncio.Task[Any]:
         """Start a task in the actor's task group (cancelled when the actor stops)."""
-        return self._tg.create_task(coro, name=name)
+        task: asyncio.Task[Any] = self._tg.create_task(coro, name=name)
+        return task
 
     def cancel(self, canceller: Optional[tuple[str, str]] = None) -> None:
         """Cancel every RPC task of this actor (the opener sees ContextCancelled naming `canceller`); then it exits."""
@@ -119,7 +127,12 @@ class Actor:
         if func == "ready":
             if self.load_error is not None:
                 raise self.load_error
-            return {"pid": os.getpid(), "addr": self.addr, "uid": list(self.uid), "runtime": "python"}
+            return {
+                "pid": os.getpid(),
+                "addr": self.addr,
+                "uid": list(self.uid),
+                "runtime": "python",
+            }
         if func == "cancel":
             asyncio.get_running_loop().call_soon(self.cancel, ctx.peer_uid)
             return True
@@ -164,7 +177,8 @@ class Actor:
 
     def _parent_link_closed(self, err: Optional[TransportError]) -> None:
         """The link to the parent ended. Unless this side closed it, the parent is gone (at any
-        time: also while the actor is already stopping): the lifeline takes it from here."""
+        time: also while the actor is already stopping): the lifeline takes it from here.
+        """
         transport_log.debug("parent link to '%s' closed%s", self.parent_uid[0], f": {err}" if err else "")
         if err is None:
             return
@@ -213,7 +227,7 @@ class Actor:
     def _stop_listening(self) -> None:
         if self._server is not None:
             self._server.close()
-            path = self.addr["path"]  # type: ignore[index]
+            path = self.addr["path"]  # type: ignore[index]  # addr is set once the listener is up
             with ignoring("the socket file may already be gone", OSError):
                 os.unlink(path)
             if self.lifeline is not None:
@@ -222,7 +236,14 @@ class Actor:
             c.close()
 
 
-async def serve_parent(name: str, uuid: str, *, read_fd: int = READ_FD, write_fd: int = WRITE_FD, lifeline: Optional[Lifeline] = None) -> Actor:
+async def serve_parent(
+    name: str,
+    uuid: str,
+    *,
+    read_fd: int = READ_FD,
+    write_fd: int = WRITE_FD,
+    lifeline: Optional[Lifeline] = None,
+) -> Actor:
     """Connect to the parent over the pipes, read the SpawnSpec and serve until the actor ends."""
     conn = await open_pipe_connection(read_fd, write_fd, name, uuid)
     spec = await asyncio.wait_for(conn.spawn_spec(), 10.0)

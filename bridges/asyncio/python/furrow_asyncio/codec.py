@@ -17,7 +17,9 @@ from .schema import LIMITS
 MAX_FRAME_BYTES: int = LIMITS["maxFrameBytes"]
 PREFIX = struct.Struct(">I")
 if PREFIX.size != LIMITS["prefixBytes"]:
-    raise RuntimeError(f"protocol/schema.json: a {LIMITS['prefixBytes']}-byte length prefix is not what this codec writes")
+    raise RuntimeError(
+        f"protocol/schema.json: a {LIMITS['prefixBytes']}-byte length prefix is not what this codec writes"
+    )
 
 #: msgpackr writes JavaScript `undefined` as fixext1 type 0; it reads as None here.
 _EXT_UNDEFINED = 0
@@ -109,7 +111,7 @@ def pack(value: Any) -> bytes:
     a new one, with its 1 MiB buffer, on every call (~0.3 us against ~0.1 us here).
     """
     global _packer
-    out = _packer.pack(value)
+    out: bytes = _packer.pack(value)
     if len(out) > _PACKER_KEEP_BYTES:
         _packer = msgpack.Packer(use_bin_type=True)
     return out
@@ -123,7 +125,14 @@ def unpack(data: bytes) -> Any:
     """
     _structure.check(data)
     _ext_hook.unknown = None
-    value = msgpack.unpackb(data, raw=False, strict_map_key=False, ext_hook=_ext_hook, timestamp=3, unicode_errors="replace")
+    value = msgpack.unpackb(
+        data,
+        raw=False,
+        strict_map_key=False,
+        ext_hook=_ext_hook,
+        timestamp=3,
+        unicode_errors="replace",
+    )
     if _ext_hook.unknown is not None:
         raise ValueError(f"msgpack extension type {_ext_hook.unknown} is not part of the furrow protocol")
     return value
@@ -160,7 +169,7 @@ class PayloadHeader:
         return self._struct.pack(self._extra + n, self._mid, n) + pld
 
 
-class FramesThenError(list):  # type: ignore[type-arg]
+class FramesThenError(list):  # type: ignore[type-arg]  # a list of frame bodies (bytes) of any kind
     """The frames read before a bad length prefix: iterating yields them, then raises the ProtocolError.
 
     So a reader that handles each frame as it iterates (`for body in decoder.feed(data)`)
@@ -197,9 +206,9 @@ class FrameDecoder:
 
         A zero or oversized length (refused before its body is buffered) raises
         ProtocolError, at once if no frame came before it in `data`, else when iteration of
-        the returned FramesThenError reaches it. When nothing is buffered (the usual case: whole frames per read) the bodies are
-        sliced straight out of `data` (one copy each) and only a trailing partial frame
-        is buffered.
+        the returned FramesThenError reaches it. When nothing is buffered (the usual case:
+        whole frames per read) the bodies are sliced straight out of `data` (one copy
+        each) and only a trailing partial frame is buffered.
         """
         buf = self._buf
         if buf:
@@ -233,7 +242,10 @@ class FrameDecoder:
     def _bad_length(self, length: int) -> ProtocolError:
         if length == 0:
             return ProtocolError("protocol error: a frame of length 0")
-        return ProtocolError(f"protocol error: a frame of {length} bytes is over the cap of {self._max}", "oversized")
+        return ProtocolError(
+            f"protocol error: a frame of {length} bytes is over the cap of {self._max}",
+            "oversized",
+        )
 
 
 def decode_record(body: bytes) -> Any:

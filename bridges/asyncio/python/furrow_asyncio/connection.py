@@ -16,7 +16,13 @@ import asyncio
 import os
 from typing import Any, Callable, Optional
 
-from .codec import MAX_FRAME_BYTES, FrameDecoder, ProtocolError, decode_record, encode_frame
+from .codec import (
+    MAX_FRAME_BYTES,
+    FrameDecoder,
+    ProtocolError,
+    decode_record,
+    encode_frame,
+)
 from .errors import TransportError, box_transport_error
 from .dialog import Dialog
 from .ignore import ignored, ignoring
@@ -71,13 +77,27 @@ class _Wire(asyncio.Protocol):
 class Connection:
     """A handshaken link to one peer, carrying many dialogs. Made by `open_pipe_connection`."""
 
-    def __init__(self, name: str, uuid: Optional[str] = None, *, max_frame_bytes: int = MAX_FRAME_BYTES, frame_timeout: float = FRAME_TIMEOUT_S) -> None:
+    def __init__(
+        self,
+        name: str,
+        uuid: Optional[str] = None,
+        *,
+        max_frame_bytes: int = MAX_FRAME_BYTES,
+        frame_timeout: float = FRAME_TIMEOUT_S,
+    ) -> None:
         self.loop = asyncio.get_running_loop()
         if not uuid:
             import uuid as uuidlib  # lazily: a spawned child gets its uuid in the boot argument
 
             uuid = str(uuidlib.uuid4())
-        self.local: Record = {"type": "Aid", "name": name, "uuid": uuid, "pid": os.getpid(), "runtime": "python", "version": PROTOCOL_VERSION}
+        self.local: Record = {
+            "type": "Aid",
+            "name": name,
+            "uuid": uuid,
+            "pid": os.getpid(),
+            "runtime": "python",
+            "version": PROTOCOL_VERSION,
+        }
         self.peer: Record = {}
         self._on_dialog: Optional[Callable[[Dialog, Record], None]] = None
         self._incoming: list[tuple[Dialog, Record]] = []
@@ -105,7 +125,9 @@ class Connection:
         #: the peer's pid, once the kernel confirmed it (see peer_watch); None if unknown
         self.peer_pid: Optional[int] = None
         for f in (self._handshake, self._spawn_spec):
-            f.add_done_callback(ignored("whoever awaits the handshake or SpawnSpec gets the error from the connection's end"))
+            f.add_done_callback(
+                ignored("whoever awaits the handshake or SpawnSpec gets the error from the connection's end")
+            )
 
     @property
     def on_dialog(self) -> Optional[Callable[[Dialog, Record], None]]:
@@ -133,18 +155,30 @@ class Connection:
     def peer_name(self) -> str:
         return self.peer.get("name", "the peer")
 
-    async def _attach(self, rtransport: asyncio.BaseTransport, wtransport: asyncio.WriteTransport, wproto: _Wire, timeout: float, liveness: Optional[PeerWatch] = None) -> None:
+    async def _attach(
+        self,
+        rtransport: asyncio.BaseTransport,
+        wtransport: asyncio.WriteTransport,
+        wproto: _Wire,
+        timeout: float,
+        liveness: Optional[PeerWatch] = None,
+    ) -> None:
         """Take the transports, do the handshake (TransportError if it fails or takes over
-        `timeout` s), then have `liveness` (default: the loop's) watch the peer's pid."""
-        self._rtransport, self._wtransport, self._wproto = rtransport, wtransport, wproto
+        `timeout` s), then have `liveness` (default: the loop's) watch the peer's pid.
+        """
+        self._rtransport, self._wtransport, self._wproto = (
+            rtransport,
+            wtransport,
+            wproto,
+        )
         if hasattr(rtransport, "max_size"):  # asyncio's pipe and socket transports: see READ_BYTES
-            rtransport.max_size = READ_BYTES  # type: ignore[attr-defined]
+            rtransport.max_size = READ_BYTES
         self.write_record(dict(self.local))
         try:
             self.peer = await asyncio.wait_for(asyncio.shield(self._handshake), timeout)
         except asyncio.TimeoutError:
             self._fail(TransportError("handshake", f"handshake timed out: no Aid within {timeout} s"))
-            raise self.error from None  # type: ignore[misc]
+            raise self.error from None  # type: ignore[misc]  # _fail() has just set it
         if self.closed:
             return  # the peer left right after its Aid: the caller sees a closed connection
         self.peer_pid = verified_peer_pid(self.peer["pid"], rtransport)
@@ -279,15 +313,27 @@ class Connection:
         if now - since < self.frame_timeout:
             self._frame_timer = self.loop.call_at(since + self.frame_timeout, self._check_frame)
             return
-        self._protocol_error(ProtocolError(f"protocol error: a frame from {self.peer_name} was not complete {self.frame_timeout:g} s after its first byte", "timeout"))
+        self._protocol_error(
+            ProtocolError(
+                f"protocol error: a frame from {self.peer_name} was not complete "
+                f"{self.frame_timeout:g} s after its first byte",
+                "timeout",
+            )
+        )
 
     def _on_record(self, m: Record) -> None:
         t = m["type"]
         if not self._handshake.done():
             if t != "Aid":
-                raise ProtocolError(f"handshake failed: the first frame was {t!r}, not 'Aid'", "handshake")
+                raise ProtocolError(
+                    f"handshake failed: the first frame was {t!r}, not 'Aid'",
+                    "handshake",
+                )
             if m["version"] != PROTOCOL_VERSION:
-                raise ProtocolError(f"handshake failed: peer speaks protocol version {m['version']}, this side {PROTOCOL_VERSION}", "handshake")
+                raise ProtocolError(
+                    f"handshake failed: peer speaks protocol version {m['version']}, this side {PROTOCOL_VERSION}",
+                    "handshake",
+                )
             mine, theirs = self.local["uuid"].encode(), m["uuid"].encode()
             if mine == theirs:
                 raise ProtocolError("handshake failed: the peer has this side's own uuid", "handshake")
@@ -310,18 +356,24 @@ class Connection:
         cid = m.get("cid")
         if t == "Error" and cid is None:
             err = m["error"]
-            self._fail(TransportError("closed", f"the peer closed the connection after an error: {err['boxedType']}: {err['message']}"))
+            self._fail(
+                TransportError(
+                    "closed",
+                    f"the peer closed the connection after an error: {err['boxedType']}: {err['message']}",
+                )
+            )
             return
-        d = self._dialogs.get(cid)  # type: ignore[arg-type]
+        assert isinstance(cid, int)  # the validator let through only an Error with cid None, handled above
+        d = self._dialogs.get(cid)
         if d is not None:
             d._deliver(m)
             return
-        if cid % 2 != self._peer_parity or cid <= self._max_peer_cid or t != "Start":  # type: ignore[operator]
+        if cid % 2 != self._peer_parity or cid <= self._max_peer_cid or t != "Start":
             self.stats["lateDropped"] += 1
             return
-        self._max_peer_cid = cid  # type: ignore[assignment]
-        d = Dialog(self, cid, False)  # type: ignore[arg-type]
-        self._dialogs[cid] = d  # type: ignore[index]
+        self._max_peer_cid = cid
+        d = Dialog(self, cid, False)
+        self._dialogs[cid] = d
         if self._on_dialog is not None:
             self._on_dialog(d, m)
         else:
@@ -331,9 +383,19 @@ class Connection:
         if self.closed:
             return
         if self._decoder.partial:
-            self._fail(TransportError("dropped", f"connection to {self.peer_name}: EOF in the middle of a frame"))
+            self._fail(
+                TransportError(
+                    "dropped",
+                    f"connection to {self.peer_name}: EOF in the middle of a frame",
+                )
+            )
         else:
-            self._fail(TransportError("closed", f"connection to {self.peer_name} closed by the peer (or the peer went away)"))
+            self._fail(
+                TransportError(
+                    "closed",
+                    f"connection to {self.peer_name} closed by the peer (or the peer went away)",
+                )
+            )
 
     # ---- ending ----
 
@@ -341,8 +403,18 @@ class Connection:
         """A bad frame: tell the peer why (best effort, `Error` with cid nil), close, fail every dialog."""
         if self.closed:
             return
-        with ignoring("telling the peer why is best effort: the connection is being closed either way", TransportError, OSError):
-            self.write_record({"type": "Error", "cid": None, "error": box_transport_error(str(e), self.local_uid)})
+        with ignoring(
+            "telling the peer why is best effort: the connection is being closed either way",
+            TransportError,
+            OSError,
+        ):
+            self.write_record(
+                {
+                    "type": "Error",
+                    "cid": None,
+                    "error": box_transport_error(str(e), self.local_uid),
+                }
+            )
             self._flush()
         self._end(TransportError(e.code, str(e)))
 
@@ -386,22 +458,36 @@ class Connection:
         return self.error or TransportError("closed", "connection is closed")
 
 
-async def open_pipe_connection(read_fd: int, write_fd: int, name: str, uuid: Optional[str] = None, *, handshake_timeout: float = HANDSHAKE_TIMEOUT_S) -> Connection:
+async def open_pipe_connection(
+    read_fd: int,
+    write_fd: int,
+    name: str,
+    uuid: Optional[str] = None,
+    *,
+    handshake_timeout: float = HANDSHAKE_TIMEOUT_S,
+) -> Connection:
     """Open a connection over two pipe (or socket) fds, e.g. the parent's fds 3 and 4, and do the handshake."""
     loop = asyncio.get_running_loop()
     conn = Connection(name, uuid)
     rproto, wproto = _Wire(conn), _Wire(conn)
     wtransport, _ = await loop.connect_write_pipe(lambda: wproto, os.fdopen(write_fd, "wb", buffering=0, closefd=True))
     rtransport, _ = await loop.connect_read_pipe(lambda: rproto, os.fdopen(read_fd, "rb", buffering=0, closefd=True))
-    await conn._attach(rtransport, wtransport, wproto, handshake_timeout)  # type: ignore[arg-type]
+    await conn._attach(rtransport, wtransport, wproto, handshake_timeout)
     return conn
 
 
-async def open_socket_connection(sock: Any, name: str, uuid: Optional[str] = None, *, handshake_timeout: float = HANDSHAKE_TIMEOUT_S, liveness: Optional[PeerWatch] = None) -> Connection:
+async def open_socket_connection(
+    sock: Any,
+    name: str,
+    uuid: Optional[str] = None,
+    *,
+    handshake_timeout: float = HANDSHAKE_TIMEOUT_S,
+    liveness: Optional[PeerWatch] = None,
+) -> Connection:
     """Open a connection over a connected stream socket (tests, or peers reached over a socket)."""
     loop = asyncio.get_running_loop()
     conn = Connection(name, uuid)
     proto = _Wire(conn)
     transport, _ = await loop.create_connection(lambda: proto, sock=sock)
-    await conn._attach(transport, transport, proto, handshake_timeout, liveness)  # type: ignore[arg-type]
+    await conn._attach(transport, transport, proto, handshake_timeout, liveness)
     return conn

@@ -18,7 +18,15 @@ from typing import Any, AsyncIterator, Awaitable, Callable, Optional, TypeVar
 
 from .codec import unpack
 from .dialog import Dialog
-from .errors import ContextCancelled, EndOfStream, MsgTypeError, StreamOverrun, TransportError, box_error, unbox_error
+from .errors import (
+    ContextCancelled,
+    EndOfStream,
+    MsgTypeError,
+    StreamOverrun,
+    TransportError,
+    box_error,
+    unbox_error,
+)
 from .ignore import ignoring
 from .messages import Record
 
@@ -54,10 +62,11 @@ def auto_window(messages: int, nbytes: int) -> int:
 
 def context(fn: F) -> F:
     """Mark an `async def fn(ctx, *args)` as a context function (opened with `portal.openContext`)."""
+    marked: F = fn  # iscoroutinefunction narrows `fn`; the caller gets its own type back
     if not asyncio.iscoroutinefunction(fn):
         raise TypeError(f"@context needs an async def, got {fn!r}")
     setattr(fn, _CONTEXT_MARK, True)
-    return fn
+    return marked
 
 
 def is_context_fn(fn: Any) -> bool:
@@ -68,7 +77,14 @@ def is_context_fn(fn: Any) -> bool:
 class Context:
     """One side of a context: `side` is `'callee'` (the decorated function's) or `'opener'`."""
 
-    def __init__(self, side: str, dialog: Dialog, self_uid: tuple[str, str], peer_uid: tuple[str, str], target: str) -> None:
+    def __init__(
+        self,
+        side: str,
+        dialog: Dialog,
+        self_uid: tuple[str, str],
+        peer_uid: tuple[str, str],
+        target: str,
+    ) -> None:
         self.side = side
         self.self_uid = self_uid
         self.peer_uid = peer_uid
@@ -120,7 +136,13 @@ class Context:
         await self._dialog.send_value("Started", value)
 
     @asynccontextmanager
-    async def open_stream(self, *, window: Optional[int] = None, allow_overruns: bool = False, max_buffer: int = DEFAULT_MAX_BUFFER) -> AsyncIterator["MsgStream"]:
+    async def open_stream(
+        self,
+        *,
+        window: Optional[int] = None,
+        allow_overruns: bool = False,
+        max_buffer: int = DEFAULT_MAX_BUFFER,
+    ) -> AsyncIterator["MsgStream"]:
         """Open this side's stream; on exit it is closed (the peer's iteration ends). One per context.
 
         `window`: how many values the peer may send ahead of this side's consumption
@@ -156,7 +178,8 @@ class Context:
 
     def cancel(self, reason: Optional[str] = None) -> None:
         """Cancel the context. Callee: its own task is cancelled, the opener gets ContextCancelled
-        naming this actor. Opener: the callee is asked to stop and the cancel is absorbed."""
+        naming this actor. Opener: the callee is asked to stop and the cancel is absorbed.
+        """
         self._cancel_requested = True
         if self.side == "opener":
             self._send_cancel(reason)
@@ -169,7 +192,7 @@ class Context:
         await self._wait_for(lambda: self.done)
         if self._error is not None:
             raise self._error
-        return self._decode(self._final[0])  # type: ignore[index]
+        return self._decode(self._final[0])  # type: ignore[index]  # done means _final is set
 
     # ---- records from the dialog (called by the connection's reader, synchronously) ----
 
@@ -181,8 +204,10 @@ class Context:
             self._yields_in += 1
             self._yield_bytes_in += len(pld)
             if len(self._inbox) > self._max_buffer:
-                err = StreamOverrun(f"stream of context {self.target} in actor '{self.self_uid[0]}' overran: "
-                                    f"more than {self._max_buffer} unread messages from '{self.peer_uid[0]}'")
+                err = StreamOverrun(
+                    f"stream of context {self.target} in actor '{self.self_uid[0]}' overran: "
+                    f"more than {self._max_buffer} unread messages from '{self.peer_uid[0]}'"
+                )
                 self._fail(err)
                 self._send_error(err)
                 return
@@ -203,7 +228,10 @@ class Context:
                 self._dialog.send_nowait({"type": "CancelAck", "ok": False})
                 return
             if self._remote_cancel is None:
-                self._remote_cancel = ((m["canceller"][0], m["canceller"][1]), m.get("reason"))
+                self._remote_cancel = (
+                    (m["canceller"][0], m["canceller"][1]),
+                    m.get("reason"),
+                )
             self._interrupt()
         self._wake()
 
@@ -226,14 +254,20 @@ class Context:
             t.cancel(f"furrow: context {self.target} interrupted")
 
     def _send_error(self, err: BaseException) -> None:
-        with ignoring("the connection is gone: the peer learns of the failure from its end", TransportError):
+        with ignoring(
+            "the connection is gone: the peer learns of the failure from its end",
+            TransportError,
+        ):
             self._dialog.send_nowait({"type": "Error", "error": box_error(err, self.self_uid)})
 
     def _send_cancel(self, reason: Optional[str]) -> None:
         if self._cancel_sent or self.done:
             return
         self._cancel_sent = True
-        with ignoring("the connection is gone: the callee's work is being cancelled by its end", TransportError):
+        with ignoring(
+            "the connection is gone: the callee's work is being cancelled by its end",
+            TransportError,
+        ):
             self._dialog.send_nowait({"type": "Cancel", "canceller": list(self.self_uid), "reason": reason})
 
     async def _stop_remote(self, grace: float, reason: str = "opener left the context") -> None:
@@ -287,7 +321,10 @@ class Context:
         if self._stop_sent or self.done:
             return
         self._stop_sent = True
-        with ignoring("the connection is gone: the peer's stream ends with its failure", TransportError):
+        with ignoring(
+            "the connection is gone: the peer's stream ends with its failure",
+            TransportError,
+        ):
             self._dialog.send_nowait({"type": "Stop"})
 
     async def _next(self) -> Any:

@@ -18,14 +18,30 @@ if TYPE_CHECKING:
 class DialogHandler(Protocol):
     """What a dialog hands its records to (a Context)."""
 
-    def _on_record(self, rec: Record) -> None: ...
-    def _on_fail(self, err: BaseException) -> None: ...
+    def _on_record(self, rec: Record) -> None:
+        ...
+
+    def _on_fail(self, err: BaseException) -> None:
+        ...
 
 
 class Dialog:
     """One `cid` on a connection: sends records, counts credit, hands received records to its handler."""
 
-    __slots__ = ("conn", "cid", "local", "handler", "closed", "error", "_credit", "_limited", "_credit_waiter", "_window", "_outstanding", "_heads")
+    __slots__ = (
+        "conn",
+        "cid",
+        "local",
+        "handler",
+        "closed",
+        "error",
+        "_credit",
+        "_limited",
+        "_credit_waiter",
+        "_window",
+        "_outstanding",
+        "_heads",
+    )
 
     def __init__(self, conn: "Connection", cid: int, local: bool) -> None:
         self.conn = conn
@@ -145,7 +161,12 @@ class Dialog:
         if t == "Yield" and self._window > 0:
             self._outstanding -= 1
             if self._outstanding < 0:
-                self._fail(TransportError("credit", f"dialog {self.cid}: the peer sent a Yield past the credit it was granted"))
+                self._fail(
+                    TransportError(
+                        "credit",
+                        f"dialog {self.cid}: the peer sent a Yield past the credit it was granted",
+                    )
+                )
                 return
         if self.handler is not None:
             self.handler._on_record(rec)

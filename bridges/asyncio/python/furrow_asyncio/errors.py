@@ -50,8 +50,9 @@ class RemoteActorError(Exception):
         self.box = box
         self.boxed_type: str = box.get("boxedType", "Error")
         self.remote_stack: str = box.get("stack") or ""
-        self.src_uid: tuple[str, str] = tuple(box.get("srcUid") or ("?", "?"))  # type: ignore[assignment]
-        self.relay_path: list[tuple[str, str]] = [tuple(u) for u in box.get("relayPath") or []]  # type: ignore[misc]
+        src = box.get("srcUid") or ("?", "?")
+        self.src_uid: tuple[str, str] = (str(src[0]), str(src[1]))
+        self.relay_path: list[tuple[str, str]] = [(str(u[0]), str(u[1])) for u in box.get("relayPath") or []]
         self.extra: dict[str, Any] = box.get("extra") or {}
         if box.get("cause"):
             self.__cause__ = unbox_error(box["cause"])
@@ -98,7 +99,12 @@ def _plain(v: Any, depth: int) -> bool:
     return False
 
 
-def box_error(exc: BaseException, src_uid: Sequence[str], canceller: Optional[Sequence[str]] = None, _depth: int = 0) -> dict[str, Any]:
+def box_error(
+    exc: BaseException,
+    src_uid: Sequence[str],
+    canceller: Optional[Sequence[str]] = None,
+    _depth: int = 0,
+) -> dict[str, Any]:
     """Box `exc` raised (or relayed) in the actor `src_uid`, Python traceback included.
 
     The `__cause__` chain is boxed down to MAX_CAUSE_DEPTH causes; an error that came
@@ -115,7 +121,9 @@ def box_error(exc: BaseException, src_uid: Sequence[str], canceller: Optional[Se
         "relayPath": [],
         "canceller": list(canceller) if canceller else None,
         "relayed": None,
-        "cause": box_error(cause, src_uid, None, _depth + 1) if cause is not None and _depth < MAX_CAUSE_DEPTH else None,
+        "cause": box_error(cause, src_uid, None, _depth + 1)
+        if cause is not None and _depth < MAX_CAUSE_DEPTH
+        else None,
         "extra": _extra(exc),
     }
 
@@ -129,7 +137,11 @@ def relay_box(box: dict[str, Any], relayer: Sequence[str]) -> dict[str, Any]:
     the received one are cut off, so the result is always accepted.
     """
     inner = _fit_box(box, MAX_BOX_DEPTH - 1, {})
-    return {**inner, "relayPath": [*(inner.get("relayPath") or []), list(relayer)], "relayed": inner}
+    return {
+        **inner,
+        "relayPath": [*(inner.get("relayPath") or []), list(relayer)],
+        "relayed": inner,
+    }
 
 
 def _fit_box(box: dict[str, Any], budget: int, depths: dict[int, int]) -> dict[str, Any]:
@@ -146,12 +158,20 @@ def _box_depth(box: dict[str, Any], depths: dict[int, int]) -> int:
     """How many levels of boxes nest below `box` (relayed boxes share their causes: memoised by id)."""
     d = depths.get(id(box))
     if d is None:
-        d = max([1 + _box_depth(box[k], depths) for k in ("relayed", "cause") if box.get(k)], default=0)
+        d = max(
+            [1 + _box_depth(box[k], depths) for k in ("relayed", "cause") if box.get(k)],
+            default=0,
+        )
         depths[id(box)] = d
     return d
 
 
-def box_cancelled(src_uid: Sequence[str], canceller: Sequence[str], reason: Optional[str], stack: str = "") -> dict[str, Any]:
+def box_cancelled(
+    src_uid: Sequence[str],
+    canceller: Sequence[str],
+    reason: Optional[str],
+    stack: str = "",
+) -> dict[str, Any]:
     """The box of a context cancelled in `src_uid` at the request of `canceller`."""
     why = reason or "cancelled"
     return {
@@ -170,8 +190,15 @@ def box_cancelled(src_uid: Sequence[str], canceller: Sequence[str], reason: Opti
 def box_transport_error(message: str, src_uid: Sequence[str]) -> dict[str, Any]:
     """The box of a fatal connection error (sent with `cid` nil before closing)."""
     return {
-        "boxedType": "TransportError", "message": message, "stack": "", "srcUid": list(src_uid),
-        "relayPath": [], "canceller": None, "relayed": None, "cause": None, "extra": {},
+        "boxedType": "TransportError",
+        "message": message,
+        "stack": "",
+        "srcUid": list(src_uid),
+        "relayPath": [],
+        "canceller": None,
+        "relayed": None,
+        "cause": None,
+        "extra": {},
     }
 
 

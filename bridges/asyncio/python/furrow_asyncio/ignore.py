@@ -47,7 +47,8 @@ def ignored(reason: IgnoreReason) -> Callable[["asyncio.Future[Any]"], None]:
     "exception was never retrieved") and drops it because of `reason`."""
 
     def retrieve(f: "asyncio.Future[Any]") -> None:
-        if not f.cancelled() and f.exception() is not None:
-            _dropped(reason, f.exception())  # type: ignore[arg-type]
+        error = None if f.cancelled() else f.exception()
+        if error is not None:
+            _dropped(reason, error)
 
     return retrieve

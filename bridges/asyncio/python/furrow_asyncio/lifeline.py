@@ -62,7 +62,13 @@ _PR_SET_PDEATHSIG = 1
 class Lifeline:
     """Watches the parent process from a daemon thread; see the module's docstring."""
 
-    def __init__(self, parent_pid: int, *, poll_s: float = POLL_S, grace_s: float = ORPHAN_GRACE_S) -> None:
+    def __init__(
+        self,
+        parent_pid: int,
+        *,
+        poll_s: float = POLL_S,
+        grace_s: float = ORPHAN_GRACE_S,
+    ) -> None:
         self.parent_pid = parent_pid
         self.poll_s = poll_s
         self.grace_s = grace_s
@@ -110,7 +116,10 @@ class Lifeline:
         sys.setswitchinterval(ORPHAN_SWITCH_INTERVAL_S)
         self._gone.set()
         if loop is not None and on_gone is not None:
-            with ignoring("the loop has already closed: the process is on its way out", RuntimeError):
+            with ignoring(
+                "the loop has already closed: the process is on its way out",
+                RuntimeError,
+            ):
                 loop.call_soon_threadsafe(on_gone, reason)
 
     def exit_now(self, code: int = ORPHAN_EXIT_CODE) -> None:
@@ -122,7 +131,10 @@ class Lifeline:
                 with ignoring("the file may already be gone", OSError):
                     os.unlink(path)
             for f in (sys.stdout, sys.stderr):
-                with ignoring("a stream closed or broken with the parent gone cannot be flushed", Exception):
+                with ignoring(
+                    "a stream closed or broken with the parent gone cannot be flushed",
+                    Exception,
+                ):
                     f.flush()
             os._exit(code)
 
@@ -144,5 +156,9 @@ def _continue_on_parent_death() -> None:
         return
     import ctypes  # lazily, off the main thread: ~1 ms of import
 
-    with ignoring("without prctl a stopped orphan stays stopped until continued; the poll still sees the rest", OSError, AttributeError):
+    with ignoring(
+        "without prctl a stopped orphan stays stopped until continued; the poll still sees the rest",
+        OSError,
+        AttributeError,
+    ):
         ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, int(signal.SIGCONT), 0, 0, 0)

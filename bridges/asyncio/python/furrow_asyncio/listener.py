@@ -38,7 +38,10 @@ async def serve_unix(
     async def handshake(conn: Connection, proto: _Wire, transport: asyncio.Transport) -> None:
         nonlocal pending
         try:
-            with ignoring("a failed handshake has closed its connection already, and nobody waits on it", TransportError):
+            with ignoring(
+                "a failed handshake has closed its connection already, and nobody waits on it",
+                TransportError,
+            ):
                 await conn._attach(transport, transport, proto, handshake_timeout, liveness)
         finally:
             pending -= 1
@@ -52,14 +55,14 @@ async def serve_unix(
         def made(transport: asyncio.BaseTransport) -> None:
             nonlocal pending
             if pending >= max_pending:
-                transport.abort()  # type: ignore[attr-defined]
+                transport.abort()  # type: ignore[attr-defined]  # a socket transport, which has abort()
                 return
             pending += 1
-            task = loop.create_task(handshake(conn, proto, transport))  # type: ignore[arg-type]
+            task = loop.create_task(handshake(conn, proto, transport))  # type: ignore[arg-type]  # a stream transport
             handshakes.add(task)
             task.add_done_callback(handshakes.discard)
 
-        proto.connection_made = made  # type: ignore[method-assign]
+        setattr(proto, "connection_made", made)  # this connection's handshake starts when it is made
         return proto
 
     server = await loop.create_unix_server(factory, path)

@@ -113,7 +113,8 @@ def _box(v: Any, at: str, depth: int) -> bool:
 
 
 def _spec(raw: Any) -> dict[str, Any]:
-    return {"type": raw} if isinstance(raw, str) else raw
+    spec: dict[str, Any] = {"type": raw} if isinstance(raw, str) else raw
+    return spec
 
 
 def _check_of(spec: dict[str, Any], at: str) -> tuple[Optional[Check], str]:
@@ -127,7 +128,8 @@ def _check_of(spec: dict[str, Any], at: str) -> tuple[Optional[Check], str]:
     if name.startswith("[") and name.endswith("]"):
         item, what = _check_of({"type": name[1:-1]}, at)
         assert item is not None
-        return (lambda v: isinstance(v, list) and all(item(x) for x in v)), f"an array of ({what})"
+        check_item = item  # narrowed, for the lambda
+        return (lambda v: isinstance(v, list) and all(check_item(x) for x in v)), f"an array of ({what})"
     named = SCHEMA["types"][name]
     if "enum" in named:
         values = tuple(named["enum"])
@@ -146,7 +148,7 @@ def _union(tag: str, variants: dict[str, Any], at: str) -> tuple[Check, str]:
     def check(v: Any) -> bool:
         if not isinstance(v, dict):
             return False
-        fields = by_tag.get(v.get(tag))  # type: ignore[arg-type]
+        fields = by_tag.get(str(v.get(tag)))
         if fields is None:
             raise _Invalid(f"field '{at}.{tag}' must be {names}")
         _check_fields(v, fields, at, 0)
@@ -169,11 +171,20 @@ _BOX_FIELDS: list[Field] = _fields(SCHEMA["types"]["BoxedError"]["fields"], "")
 Spec = dict[str, tuple[Check, bool]]  # field -> (check, required)
 
 
+def _box_check(field: str) -> Callable[[Any], bool]:
+    """The check of a boxed error in `field`."""
+
+    def check(v: Any) -> bool:
+        return _box(v, field, 0)
+
+    return check
+
+
 def _record(fields: dict[str, Any]) -> tuple[Spec, dict[str, str]]:
     spec: Spec = {}
     what: dict[str, str] = {}
     for k, check, required, w in _fields(fields, ""):
-        spec[k] = (check if check is not None else (lambda v, k=k: _box(v, k, 0)), required)
+        spec[k] = (check if check is not None else _box_check(k), required)
         what[k] = w
     return spec, what
 

@@ -80,7 +80,9 @@ class ModuleRegistry:
 
     def _lookup(self, ns: str, func: str) -> tuple[Callable[..., Any], str]:
         if ns not in self.enabled:
-            raise ModuleNotEnabledError(f"module '{ns}' is not enabled in this actor (enabled: {', '.join(self.enabled) or 'none'})")
+            raise ModuleNotEnabledError(
+                f"module '{ns}' is not enabled in this actor (enabled: {', '.join(self.enabled) or 'none'})"
+            )
         mod = self.load(ns)
         exported = getattr(mod, "__all__", None)
         fn = getattr(mod, func, None) if not func.startswith("_") or (exported and func in exported) else None
@@ -90,7 +92,10 @@ class ModuleRegistry:
             if func not in exported:
                 raise ModuleNotEnabledError(f"'{func}' is not in {ns}.__all__")
         elif getattr(fn, "__module__", None) != mod.__name__:
-            raise ModuleNotEnabledError(f"'{func}' is not defined in module '{ns}' (imported from {getattr(fn, '__module__', '?')}); list it in __all__ to export it")
+            raise ModuleNotEnabledError(
+                f"'{func}' is not defined in module '{ns}' (imported from {getattr(fn, '__module__', '?')}); "
+                "list it in __all__ to export it"
+            )
         if is_context_fn(fn):
             return fn, "context"
         if inspect.isasyncgenfunction(fn):

@@ -50,7 +50,12 @@ class _Peer(NamedTuple):
     start_ticks: int
 
 
-def death_reason(stat: Optional[ProcStat], start_ticks: int, stopped_for: float, stopped_dead_s: float) -> Optional[str]:
+def death_reason(
+    stat: Optional[ProcStat],
+    start_ticks: int,
+    stopped_for: float,
+    stopped_dead_s: float,
+) -> Optional[str]:
     """Why a watched peer counts as dead now, or None while it is alive (see the module docstring)."""
     if stat is None:
         return "has exited (its pid has no process)"
@@ -117,7 +122,12 @@ class PeerWatch:
             reason = death_reason(stat, peer.start_ticks, now - since, self.stopped_dead_s)
             if reason is not None:
                 self.unwatch(conn)
-                conn._fail(TransportError("dead", f"peer '{conn.peer_name}' (pid {peer.pid}) is declared dead: it {reason}"))
+                conn._fail(
+                    TransportError(
+                        "dead",
+                        f"peer '{conn.peer_name}' (pid {peer.pid}) is declared dead: it {reason}",
+                    )
+                )
 
 
 _per_loop: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, PeerWatch]" = weakref.WeakKeyDictionary()

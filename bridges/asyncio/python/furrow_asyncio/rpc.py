@@ -19,7 +19,7 @@ import functools
 import inspect
 import time
 import traceback
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any
 
 from .codec import unpack
 from .dialog import Dialog
@@ -55,7 +55,8 @@ class RpcServer:
         ctx._task = task
         self.tasks[d.cid] = task
         self.running[d.cid] = (ctx, time.monotonic())
-        task.add_done_callback(lambda _t, cid=d.cid: (self.tasks.pop(cid, None), self.running.pop(cid, None)))
+        cid = d.cid
+        task.add_done_callback(lambda _t: (self.tasks.pop(cid, None), self.running.pop(cid, None)))
 
     async def _serve(self, ctx: Context, start: Record) -> None:
         d = ctx._dialog
@@ -106,10 +107,18 @@ class RpcServer:
                 canceller, reason = a.cancel_requested_by, "actor cancelled"
             else:
                 canceller = a.uid
-                reason = "the task cancelled itself" + (f": {e.args[0]}" if e.args and e.args[0] and not ctx._interrupted else "")
+                reason = "the task cancelled itself" + (
+                    f": {e.args[0]}" if e.args and e.args[0] and not ctx._interrupted else ""
+                )
             cancel_log.debug("task %s cancelled by '%s' [%s]: %s", ctx.target, canceller[0], canceller[1][:8], reason)
             stack = "".join(traceback.format_exception(type(e), e, e.__traceback__))
-            self._send(d, {"type": "Error", "error": box_cancelled(a.uid, canceller, reason, stack)})
+            self._send(
+                d,
+                {
+                    "type": "Error",
+                    "error": box_cancelled(a.uid, canceller, reason, stack),
+                },
+            )
             return
         except Exception as e:
             if ctx._remote_cancel is not None:

@@ -33,7 +33,8 @@ def load_schema(paths: tuple[str, ...] = SCHEMA_PATHS) -> dict[str, Any]:
     for path in paths:
         try:
             with open(path, encoding="utf-8") as f:
-                return json.load(f)  # type: ignore[no-any-return]
+                schema: dict[str, Any] = json.load(f)
+                return schema
         except FileNotFoundError:
             continue
     tried = ", ".join(os.path.normpath(p) for p in paths)

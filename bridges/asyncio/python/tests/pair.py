@@ -14,7 +14,10 @@ from furrow_asyncio.contexts import Context
 async def connection_pair() -> tuple[Connection, Connection]:
     """Connections `a` (uuid "aaa") and `b` (uuid "bbb"), handshaken over a socketpair."""
     a_sock, b_sock = socket.socketpair()
-    a, b = await asyncio.gather(open_socket_connection(a_sock, "a", "aaa"), open_socket_connection(b_sock, "b", "bbb"))
+    a, b = await asyncio.gather(
+        open_socket_connection(a_sock, "a", "aaa"),
+        open_socket_connection(b_sock, "b", "bbb"),
+    )
     return a, b
 
 

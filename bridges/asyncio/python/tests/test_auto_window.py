@@ -13,7 +13,12 @@ from furrow_asyncio.contexts import Context, auto_window
 from .pair import connection_pair, open_context
 
 
-async def receive_stream(n: int, make: Callable[[int], Any], window: Optional[int], on_value: Callable[[int, Any, dict], None]) -> None:
+async def receive_stream(
+    n: int,
+    make: Callable[[int], Any],
+    window: Optional[int],
+    on_value: Callable[[int, Any, dict], None],
+) -> None:
     """`a` sends `n` values `make(i)`; `b` receives them through a stream opened with
     `window`, calling `on_value(i, value, stream.stats())` after each one."""
     a, b = await connection_pair()

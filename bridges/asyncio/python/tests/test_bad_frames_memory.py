@@ -44,7 +44,10 @@ class BadFramesMemory(unittest.TestCase):
         for body in BAD_BODIES.values():
             with self.assertRaises(codec.ProtocolError):
                 codec.decode_record(body)
-            self.assertEqual(codec.decode_record(codec.pack({"type": "Stop", "cid": 3, "x": [None, [1]]})), {"type": "Stop", "cid": 3, "x": [None, [1]]})
+            self.assertEqual(
+                codec.decode_record(codec.pack({"type": "Stop", "cid": 3, "x": [None, [1]]})),
+                {"type": "Stop", "cid": 3, "x": [None, [1]]},
+            )
         self.assertEqual(codec.unpack(b"\x91\xd4\x00\x00"), [None])  # msgpackr's `undefined`
 
 

@@ -20,7 +20,11 @@ def silent_drops(source: str) -> list[int]:
     lines: list[int] = []
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.ExceptHandler):
-            only_pass = all(isinstance(s, ast.Pass) or (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant) and s.value.value is Ellipsis) for s in node.body)
+            only_pass = all(
+                isinstance(s, ast.Pass)
+                or (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant) and s.value.value is Ellipsis)
+                for s in node.body
+            )
             if node.type is None or only_pass:
                 lines.append(node.lineno)
         elif isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", None)) == "suppress":
@@ -43,7 +47,10 @@ class IgnoreTest(unittest.TestCase):
                     raise KeyboardInterrupt()
         finally:
             stop()
-        self.assertEqual([(r, type(e)) for r, e in seen], [("the file may be gone", FileNotFoundError)])
+        self.assertEqual(
+            [(r, type(e)) for r, e in seen],
+            [("the file may be gone", FileNotFoundError)],
+        )
 
     def test_ignored_retrieves_a_futures_error(self) -> None:
         seen: list[str] = []
@@ -63,7 +70,10 @@ class IgnoreTest(unittest.TestCase):
         found = {p.name: silent_drops(p.read_text()) for p in sorted(PACKAGE.glob("*.py"))}
         self.assertEqual({k: v for k, v in found.items() if v}, {})
         # the check itself finds what it looks for
-        self.assertEqual(silent_drops("try:\n    f()\nexcept OSError:\n    pass\ntry:\n    g()\nexcept:\n    h()\n"), [3, 7])
+        self.assertEqual(
+            silent_drops("try:\n    f()\nexcept OSError:\n    pass\ntry:\n    g()\nexcept:\n    h()\n"),
+            [3, 7],
+        )
 
 
 class TaskSetTest(unittest.IsolatedAsyncioTestCase):

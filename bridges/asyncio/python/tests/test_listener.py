@@ -16,14 +16,23 @@ from furrow_asyncio.codec import encode_frame
 from furrow_asyncio.connection import Connection
 from furrow_asyncio.listener import serve_unix
 
-AID = {"type": "Aid", "name": "client", "uuid": "0-client", "pid": 0, "runtime": "node", "version": 1}
+AID = {
+    "type": "Aid",
+    "name": "client",
+    "uuid": "0-client",
+    "pid": 0,
+    "runtime": "node",
+    "version": 1,
+}
 
 
 class ListenerBoundsTest(unittest.IsolatedAsyncioTestCase):
     async def serve(self, **opts: object) -> "asyncio.Queue[Connection]":
         self.path = os.path.join(tempfile.mkdtemp(prefix="furrow-listener-"), "l.sock")
         accepted: asyncio.Queue[Connection] = asyncio.Queue()
-        self.server = await serve_unix(self.path, "server", "ffff-server", accepted.put_nowait, **opts)  # type: ignore[arg-type]
+        self.server = await serve_unix(
+            self.path, "server", "ffff-server", accepted.put_nowait, **opts  # type: ignore[arg-type]
+        )
         self.addAsyncCleanup(self._close_server)
         return accepted
 
@@ -102,7 +111,10 @@ class ListenerBoundsTest(unittest.IsolatedAsyncioTestCase):
     async def test_only_so_many_connections_wait_for_their_handshake(self) -> None:
         accepted = await self.serve(max_pending=2)
         waiting = [await self.client() for _ in range(2)]
-        r, _ = await self.client()  # one too many: closed at once, before anything is said
+        (
+            r,
+            _,
+        ) = await self.client()  # one too many: closed at once, before anything is said
         self.assertLess(await self.closed_within(r, 2), 1.0)
         waiting[0][1].write(encode_frame(AID))  # a waiting one completes: room again
         await accepted.get()
@@ -112,7 +124,14 @@ class ListenerBoundsTest(unittest.IsolatedAsyncioTestCase):
 
     def test_defaults(self) -> None:
         # the bounds docs/asyncio.md states
-        self.assertEqual((connection.HANDSHAKE_TIMEOUT_S, connection.FRAME_TIMEOUT_S, listener.MAX_PENDING_HANDSHAKES), (10.0, 10.0, 64))
+        self.assertEqual(
+            (
+                connection.HANDSHAKE_TIMEOUT_S,
+                connection.FRAME_TIMEOUT_S,
+                listener.MAX_PENDING_HANDSHAKES,
+            ),
+            (10.0, 10.0, 64),
+        )
 
 
 if __name__ == "__main__":

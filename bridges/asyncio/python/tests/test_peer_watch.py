@@ -50,7 +50,13 @@ class PeerWatchTest(unittest.IsolatedAsyncioTestCase):
         self.path = os.path.join(self.dir, "t.sock")
         self.watch = PeerWatch(interval_s=INTERVAL, stopped_dead_s=STOPPED)
         self.accepted: asyncio.Queue[Connection] = asyncio.Queue()
-        self.server = await serve_unix(self.path, "watcher", "ffffffff-watcher", self.accepted.put_nowait, liveness=self.watch)
+        self.server = await serve_unix(
+            self.path,
+            "watcher",
+            "ffffffff-watcher",
+            self.accepted.put_nowait,
+            liveness=self.watch,
+        )
         self.procs: list[subprocess.Popen[bytes]] = []  # our children
         self.holders: list[int] = []  # the peers' children (re-parented once a peer dies)
 
@@ -69,7 +75,11 @@ class PeerWatchTest(unittest.IsolatedAsyncioTestCase):
             if read_stat(pid) is not None:
                 wait_state(pid, "ZX")
         self.server.close()
-        left = [p for p in [*(p.pid for p in self.procs), *self.holders] if (st := read_stat(p)) is not None and st.state not in "ZX"]
+        left = [
+            p
+            for p in [*(p.pid for p in self.procs), *self.holders]
+            if (st := read_stat(p)) is not None and st.state not in "ZX"
+        ]
         self.assertEqual(left, [], "processes left behind")
 
     async def start_peer(self, hold: bool = False) -> tuple[subprocess.Popen[bytes], Connection, Optional[int]]:
@@ -92,7 +102,10 @@ class PeerWatchTest(unittest.IsolatedAsyncioTestCase):
 
     async def expect_dead(self, conn: Connection, pending: "asyncio.Future[object]", reason: str) -> float:
         """The pending call fails with the error naming the peer, its pid and `reason`; returns when (monotonic)."""
-        with self.assertRaisesRegex(TransportError, rf"peer 'frozen-peer' \(pid {conn.peer_pid}\) is declared dead: it {reason}"):
+        with self.assertRaisesRegex(
+            TransportError,
+            rf"peer 'frozen-peer' \(pid {conn.peer_pid}\) is declared dead: it {reason}",
+        ):
             await asyncio.wait_for(pending, 10)
         self.assertTrue(conn.closed)
         self.assertEqual(conn.error.code, "dead")  # type: ignore[union-attr]
@@ -119,7 +132,11 @@ class PeerWatchTest(unittest.IsolatedAsyncioTestCase):
     async def test_traced_peer_is_not_dead(self) -> None:
         proc, conn, _ = await self.start_peer()
         libc = ctypes.CDLL(None, use_errno=True)
-        self.assertEqual(libc.ptrace(PTRACE_ATTACH, proc.pid, None, None), 0, os.strerror(ctypes.get_errno()))
+        self.assertEqual(
+            libc.ptrace(PTRACE_ATTACH, proc.pid, None, None),
+            0,
+            os.strerror(ctypes.get_errno()),
+        )
         os.waitpid(proc.pid, 0)  # the attach stop
         self.assertEqual(read_stat(proc.pid).state, "t")  # type: ignore[union-attr]
         await asyncio.sleep(3 * STOPPED)
@@ -165,7 +182,11 @@ class PeerWatchTest(unittest.IsolatedAsyncioTestCase):
             other.kill()
             other.wait()
         self.assertEqual(other.pid, pid, "could not get the same pid again")
-        await self.expect_dead(conn, call, r"has exited \(its pid now belongs to another process: the start time changed\)")
+        await self.expect_dead(
+            conn,
+            call,
+            r"has exited \(its pid now belongs to another process: the start time changed\)",
+        )
 
     async def test_stop_clock_restarts_when_this_loop_was_held_up(self) -> None:
         asyncio.get_running_loop().slow_callback_duration = 10  # the hold-up below is on purpose
@@ -185,7 +206,18 @@ class PeerWatchTest(unittest.IsolatedAsyncioTestCase):
         # an in-process client claiming to be pid 1: SO_PEERCRED says it is this process
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         s.connect(self.path)
-        s.sendall(encode_frame({"type": "Aid", "name": "liar", "uuid": "0-liar", "pid": 1, "runtime": "node", "version": 1}))
+        s.sendall(
+            encode_frame(
+                {
+                    "type": "Aid",
+                    "name": "liar",
+                    "uuid": "0-liar",
+                    "pid": 1,
+                    "runtime": "node",
+                    "version": 1,
+                }
+            )
+        )
         conn = await asyncio.wait_for(self.accepted.get(), 10)
         self.assertIsNone(conn.peer_pid)
         self.assertEqual(self.watch.watched, 0)

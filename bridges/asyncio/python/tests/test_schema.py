@@ -8,7 +8,12 @@ import tempfile
 import unittest
 
 from furrow_asyncio import codec, errors, messages
-from furrow_asyncio.codec import FrameDecoder, FramesThenError, ProtocolError, encode_frame
+from furrow_asyncio.codec import (
+    FrameDecoder,
+    FramesThenError,
+    ProtocolError,
+    encode_frame,
+)
 from furrow_asyncio.errors import box_error, relay_box, unbox_error
 from furrow_asyncio.messages import validate_record
 from furrow_asyncio.schema import LIMITS, SCHEMA, SCHEMA_PATHS, load_schema
@@ -44,7 +49,10 @@ class SchemaFileTest(unittest.TestCase):
             self.assertEqual(load_schema((mine, SCHEMA_PATHS[1])), {"version": 99})
 
     def test_a_missing_schema_says_where_it_was_looked_for(self) -> None:
-        with self.assertRaisesRegex(RuntimeError, r"protocol schema .* missing; looked in: /nowhere/a\.json, /nowhere/b\.json"):
+        with self.assertRaisesRegex(
+            RuntimeError,
+            r"protocol schema .* missing; looked in: /nowhere/a\.json, /nowhere/b\.json",
+        ):
             load_schema(("/nowhere/a.json", "/nowhere/b.json"))
 
     def test_limits_and_tables_come_from_it(self) -> None:
@@ -66,7 +74,12 @@ class LimitsTest(unittest.TestCase):
     def test_a_relay_of_a_box_at_the_limit_stays_within_it(self) -> None:
         box: dict = {"boxedType": "E", "message": "level 64", "srcUid": ["a", "b"]}
         for i in range(LIMITS["maxBoxDepth"] - 1, -1, -1):
-            box = {"boxedType": "E", "message": f"level {i}", "srcUid": ["a", "b"], "cause": box}
+            box = {
+                "boxedType": "E",
+                "message": f"level {i}",
+                "srcUid": ["a", "b"],
+                "cause": box,
+            }
         self.assertEqual(_depth(box), LIMITS["maxBoxDepth"])
         relayed = relay_box(box, ("mid", "m"))
         self.assertEqual(_depth(relayed), LIMITS["maxBoxDepth"])
@@ -86,7 +99,10 @@ class LimitsTest(unittest.TestCase):
 
     def test_a_short_relay_is_unchanged(self) -> None:
         box = box_error(KeyError("k"), ("leaf", "l"))
-        self.assertEqual(relay_box(box, ("mid", "m")), {**box, "relayPath": [["mid", "m"]], "relayed": box})
+        self.assertEqual(
+            relay_box(box, ("mid", "m")),
+            {**box, "relayPath": [["mid", "m"]], "relayed": box},
+        )
 
 
 class FramingTest(unittest.TestCase):

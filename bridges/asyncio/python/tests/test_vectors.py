@@ -21,7 +21,10 @@ class VectorsTest(unittest.TestCase):
                     got = answer(v, chunk)
                     want = v["expect"]
                     self.assertEqual(got["records"], want["records"])
-                    self.assertEqual(got.get("error", {}).get("code"), want.get("error", {}).get("code"))
+                    self.assertEqual(
+                        got.get("error", {}).get("code"),
+                        want.get("error", {}).get("code"),
+                    )
                     mentions = want.get("error", {}).get("mentions")
                     if mentions:
                         self.assertIn(mentions, got["error"]["message"])

@@ -5,10 +5,23 @@ import asyncio
 import unittest
 
 from furrow_asyncio import codec
-from furrow_asyncio.codec import FrameDecoder, ProtocolError, decode_record, encode_frame, pack, unpack
+from furrow_asyncio.codec import (
+    FrameDecoder,
+    ProtocolError,
+    decode_record,
+    encode_frame,
+    pack,
+    unpack,
+)
 from furrow_asyncio.connection import READ_BYTES
 from furrow_asyncio.contexts import Context
-from furrow_asyncio.errors import ContextCancelled, RemoteActorError, box_cancelled, box_error, unbox_error
+from furrow_asyncio.errors import (
+    ContextCancelled,
+    RemoteActorError,
+    box_cancelled,
+    box_error,
+    unbox_error,
+)
 from furrow_asyncio.messages import validate_record
 
 from .pair import connection_pair, open_context
@@ -48,7 +61,17 @@ class FramingTest(unittest.TestCase):
         ]:
             with self.assertRaisesRegex(ProtocolError, msg):
                 validate_record(bad)
-        self.assertEqual(validate_record({"type": "Error", "cid": None, "error": box_error(ValueError("x"), ("a", "b")), "extra": 1})["type"], "Error")
+        self.assertEqual(
+            validate_record(
+                {
+                    "type": "Error",
+                    "cid": None,
+                    "error": box_error(ValueError("x"), ("a", "b")),
+                    "extra": 1,
+                }
+            )["type"],
+            "Error",
+        )
         with self.assertRaises(ProtocolError):
             decode_record(pack(1) + b"\x01")
 
@@ -107,7 +130,9 @@ class ConnectionTest(unittest.IsolatedAsyncioTestCase):
         got: list[int] = []
         opened = asyncio.Event()
 
-        async def serve(ctx: Context) -> None:  # b: a context that receives with a window of 4
+        async def serve(
+            ctx: Context,
+        ) -> None:  # b: a context that receives with a window of 4
             await ctx.started(None)
             async with ctx.open_stream(window=4) as s:
                 opened.set()

@@ -14,12 +14,26 @@ import os
 import sys
 from typing import Any, Optional
 
-from furrow_asyncio.codec import MAX_FRAME_BYTES, FrameDecoder, ProtocolError, decode_record, unpack
+from furrow_asyncio.codec import (
+    MAX_FRAME_BYTES,
+    FrameDecoder,
+    ProtocolError,
+    decode_record,
+    unpack,
+)
 from furrow_asyncio.messages import validate_record
 from furrow_asyncio.schema import SCHEMA
 
 #: protocol/vectors.json in the repository (and in the npm package, which ships protocol/).
-VECTORS_PATH = os.path.join(os.path.dirname(os.path.realpath(__file__)), os.pardir, os.pardir, os.pardir, os.pardir, "protocol", "vectors.json")
+VECTORS_PATH = os.path.join(
+    os.path.dirname(os.path.realpath(__file__)),
+    os.pardir,
+    os.pardir,
+    os.pardir,
+    os.pardir,
+    "protocol",
+    "vectors.json",
+)
 _SAFE_INT = 2**53 - 1
 
 
@@ -91,7 +105,13 @@ def answer(vector: dict[str, Any], chunk: Optional[int] = None) -> dict[str, Any
     except ProtocolError as e:
         return {"records": records, "error": {"code": e.code, "message": str(e)}}
     if decoder.partial:
-        return {"records": records, "error": {"code": "dropped", "message": "the stream ended in the middle of a frame"}}
+        return {
+            "records": records,
+            "error": {
+                "code": "dropped",
+                "message": "the stream ended in the middle of a frame",
+            },
+        }
     return {"records": records}
 
 
