@@ -11,6 +11,7 @@ import {
   ParkingLot,
   currentTime,
   isCancelled,
+  log,
   openChannel,
   openNursery,
   sleep,
@@ -127,6 +128,9 @@ export class Supervisor {
   }
 
   #emit(e: SupervisorEvent): void {
+    // restarts are part of the info story (docs/observability.md); exits of actor children are told by their nursery
+    if (e.type === 'restarting') log.info("supervisor '%s': restarting '%s' in %d ms (restart %d)", this.name, e.child, e.inMs, e.restart);
+    else if (e.type === 'gave-up') log.error("supervisor '%s': gave up on '%s' after %d crashes: %s", this.name, e.child, e.crashes, e.error.message);
     this.#spec.onEvent?.(e);
     for (const s of this.#subscribers) {
       s.queue.push(e);

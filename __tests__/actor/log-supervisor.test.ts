@@ -1,0 +1,46 @@
+// The supervisor's restarts in the log: each restart at info with its delay and
+// count, giving up as an error (task children in virtual time; the lines are
+// captured from the logger itself).
+import { configureLog, logSpec, openNursery, openSupervisor, sleep, sleepForever, VirtualClock } from '../../src/index.ts';
+import { setLogSink } from '../../src/core/log.ts';
+import { caught } from './helpers.ts';
+
+test('restarts are logged at info, giving up as an error', async () => {
+  const lines: string[] = [];
+  const before = logSpec();
+  const restore = setLogSink((l) => lines.push(l));
+  configureLog('info');
+  try {
+    await openNursery(
+      () =>
+        caught(
+          openSupervisor(
+            {
+              name: 'jobs',
+              maxRestarts: 2,
+              withinMs: 3_600_000,
+              backoff: { type: 'exponential', initialMs: 100, maxMs: 1000 },
+              children: [
+                {
+                  name: 'storm',
+                  task: async () => {
+                    await sleep(1);
+                    throw new Error('storm');
+                  },
+                },
+              ],
+            },
+            () => sleepForever(),
+          ),
+        ),
+      { clock: new VirtualClock() },
+    );
+  } finally {
+    setLogSink(restore);
+    configureLog(before);
+  }
+  const text = lines.map((l) => l.slice(13)).join('');
+  expect(text).toMatch(/^info +\S+\[[0-9a-f-]{8}:\d+\] \{main\} supervisor 'jobs': restarting 'storm' in 100 ms \(restart 1\)$/m);
+  expect(text).toMatch(/^info +.* supervisor 'jobs': restarting 'storm' in 200 ms \(restart 2\)$/m);
+  expect(text).toMatch(/^error +.* supervisor 'jobs': gave up on 'storm' after 3 crashes: /m);
+});
