@@ -10,7 +10,7 @@ import { startObservedRoot } from './observe-helpers.ts';
 const LINE = (kind: string, name: string, pid: number, task: string, text: string): RegExp =>
   new RegExp(`^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} ${kind.padEnd(9)} ${name}\\[[0-9a-f]{8}:${pid}\\] \\{${task}\\} ${text}`, 'm');
 
-test('at info: spawns, cancels with their canceller and exits with their reason, from every actor, fork lines prefixed', async () => {
+test('at info: spawns, cancels with their canceller and exits with their reason, from every actor, child lines prefixed with their name', async () => {
   const r = await startObservedRoot({ FURROW_LOG: 'info' }, true);
   const [worker, , py] = r.pids;
   const root = r.root;
@@ -21,10 +21,10 @@ test('at info: spawns, cancels with their canceller and exits with their reason,
   expect(err).toMatch(LINE('info', 'root', root, 'main', `spawned actor 'helper' \\(thread, pid ${root}, uid [0-9a-f]{8}\\)`));
   expect(err).toMatch(LINE('info', 'root', root, 'main', `spawned actor 'py' \\(python, pid ${py}, uid [0-9a-f]{8}\\)`));
   expect(err).toMatch(LINE('info', 'root', root, 'main', 'SIGINT: cancelling the whole tree'));
-  // each child says who cancelled it; fork and Python lines come relayed with the actor's name
+  // each child says who cancelled it; its lines come relayed with its name (fork, thread and Python alike)
   expect(err).toMatch(new RegExp(`^\\[worker\\] ${LINE('info', 'worker', worker!, '[^}]+', "actor cancelled by 'root' \\[[0-9a-f]{8}\\]").source.slice(1)}`, 'm'));
   expect(err).toMatch(new RegExp(`^\\[py\\] ${LINE('info', 'py', py!, '[^}]+', "actor cancelled by 'root' \\[[0-9a-f]{8}\\]").source.slice(1)}`, 'm'));
-  expect(err).toMatch(LINE('info', 'helper', root, '[^}]+', "actor cancelled by 'root'"));
+  expect(err).toMatch(new RegExp(`^\\[helper\\] ${LINE('info', 'helper', root, '[^}]+', "actor cancelled by 'root'").source.slice(1)}`, 'm'));
   for (const [name, pid] of [['worker', worker], ['helper', root], ['py', py]] as const) {
     expect(err).toMatch(LINE('info', 'root', root, 'main', `actor '${name}' \\(pid ${pid}\\) exited: code 0, after its cancel`));
   }
@@ -43,7 +43,7 @@ test('FURROW_LOG=cancel,transport adds those areas in every actor, and no debug 
   expect(err).toMatch(new RegExp(`^\\[worker\\] .*transport worker\\[[0-9a-f]{8}:${worker}\\] \\{runtime\\} parent link to 'root' open`, 'm'));
   // the task a cancel reaches is named, with its canceller: Node fork, thread and Python alike
   expect(err).toMatch(new RegExp(`^\\[worker\\] .*cancel    worker\\[[0-9a-f]{8}:${worker}\\] \\{[^}]+\\} task file:.*basic\\.ts:hang cancelled by 'root'`, 'm'));
-  expect(err).toMatch(new RegExp(`cancel    helper\\[[0-9a-f]{8}:${r.root}\\] \\{[^}]+\\} task file:.*basic\\.ts:hang cancelled by 'root'`));
+  expect(err).toMatch(new RegExp(`^\\[helper\\] .*cancel    helper\\[[0-9a-f]{8}:${r.root}\\] \\{[^}]+\\} task file:.*basic\\.ts:hang cancelled by 'root'`, 'm'));
   expect(err).toMatch(new RegExp(`^\\[py\\] .*cancel    py\\[[0-9a-f]{8}:${py}\\] \\{fx_basic:sleep_forever\\} task fx_basic:sleep_forever cancelled by 'root'`, 'm'));
   expect(err).toMatch(/ info {6}root\[/);
   expect(err).not.toMatch(/ debug /);
@@ -65,7 +65,7 @@ test('the log option wins over FURROW_LOG and reaches the children through their
   await r.stop();
   const err = r.stderr();
   expect(err).toMatch(new RegExp(`^\\[worker\\] .*cancel    worker\\[[0-9a-f]{8}:${worker}\\]`, 'm'));
-  expect(err).toMatch(new RegExp(`cancel    helper\\[[0-9a-f]{8}:${r.root}\\]`));
+  expect(err).toMatch(new RegExp(`^\\[helper\\] .*cancel    helper\\[[0-9a-f]{8}:${r.root}\\]`, 'm'));
   expect(err).toMatch(new RegExp(`^\\[py\\] .*cancel    py\\[[0-9a-f]{8}:${py}\\]`, 'm'));
   expect(err).toMatch(/ info {6}root\[.*spawned actor 'worker'/);
   await waitAllGone([r.root, worker!, py!]);

@@ -3,8 +3,9 @@
 // `kill` terminates the thread, which also stops a busy loop. A worker shares its
 // process's Node flags, so `execArgv` is not passed (Node refuses process-wide
 // flags such as --expose-gc per thread). Processes the thread started and left
-// behind are killed once it has exited (thread-children.ts).
-import { PortTransport } from '../../ipc/index.ts';
+// behind are killed once it has exited (thread-children.ts). Its stdout and stderr
+// are relayed line by line with its name in front, as a fork actor's are.
+import { PortTransport, relayLines } from '../../ipc/index.ts';
 import { killThreadChildren, newThreadChildTable } from './thread-children.ts';
 import { CHILD_MAIN, type ChildExit, type SpawnBackend, type SpawnRequest, type SpawnedChild } from './backend.ts';
 
@@ -21,7 +22,11 @@ export const threadBackend: SpawnBackend = {
       transferList: [port2],
       env: req.env,
       name: req.name,
+      stdout: true,
+      stderr: true,
     });
+    relayLines(worker.stdout, `[${req.name}] `, process.stdout);
+    relayLines(worker.stderr, `[${req.name}] `, process.stderr);
     let done = false;
     const exited = new Promise<ChildExit>((resolve) => {
       worker.once('exit', (code) => {
