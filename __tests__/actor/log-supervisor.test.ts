@@ -1,11 +1,11 @@
 // The supervisor's restarts in the log: each restart at info with its delay and
-// count, giving up as an error (task children in virtual time; the lines are
+// count, and giving up (its error is thrown to the caller, so the line is info too) (task children in virtual time; the lines are
 // captured from the logger itself).
 import { configureLog, logSpec, openNursery, openSupervisor, sleep, sleepForever, VirtualClock } from '../../src/index.ts';
 import { setLogSink } from '../../src/core/log.ts';
 import { caught } from './helpers.ts';
 
-test('restarts are logged at info, giving up as an error', async () => {
+test('restarts and giving up are logged at info', async () => {
   const lines: string[] = [];
   const before = logSpec();
   const restore = setLogSink((l) => lines.push(l));
@@ -42,5 +42,5 @@ test('restarts are logged at info, giving up as an error', async () => {
   const text = lines.map((l) => l.slice(13)).join('');
   expect(text).toMatch(/^info +\S+\[[0-9a-f-]{8}:\d+\] \{main\} supervisor 'jobs': restarting 'storm' in 100 ms \(restart 1\)$/m);
   expect(text).toMatch(/^info +.* supervisor 'jobs': restarting 'storm' in 200 ms \(restart 2\)$/m);
-  expect(text).toMatch(/^error +.* supervisor 'jobs': gave up on 'storm' after 3 crashes: /m);
+  expect(text).toMatch(/^info +.* supervisor 'jobs': gave up on 'storm' after 3 crashes: /m);
 });

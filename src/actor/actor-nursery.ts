@@ -253,9 +253,10 @@ function logExit(child: ChildActor, killed: boolean, asked: boolean, outcome: Te
   const e = child.exit;
   const status = e ? (e.signal ? `signal ${e.signal}` : `code ${e.code}`) : 'no exit seen';
   const who = `actor '${child.name}' (pid ${child.portal.pid})`;
-  if (outcome === 'SIGTERM' || outcome === 'SIGKILL') log.warn('%s killed with %s: it did not finish within the %d ms grace after its cancel (%s)', who, outcome, graceMs, status);
+  // info, not warn: the nursery throws ActorKilledError / ActorDiedError for these, and an error is told once
+  if (outcome === 'SIGTERM' || outcome === 'SIGKILL') log.info('%s killed with %s: it did not finish within the %d ms grace after its cancel (%s)', who, outcome, graceMs, status);
   else if (killed) log.info('%s exited: killed by portal.kill() (%s)', who, status);
-  else if (e && (e.code !== 0 || e.signal !== null)) log.warn('%s died: %s, not asked to stop', who, status);
+  else if (e && (e.code !== 0 || e.signal !== null)) log.info('%s died: %s, not asked to stop', who, status);
   else log.info('%s exited: %s, %s', who, status, asked ? 'after its cancel' : 'on its own');
 }
 

@@ -128,9 +128,10 @@ export class Supervisor {
   }
 
   #emit(e: SupervisorEvent): void {
-    // restarts are part of the info story (docs/observability.md); exits of actor children are told by their nursery
+    // restarts are part of the info story (docs/observability.md), giving up too (its error is thrown to the
+    // supervisor's caller: told once); exits of actor children are told by their nursery
     if (e.type === 'restarting') log.info("supervisor '%s': restarting '%s' in %d ms (restart %d)", this.name, e.child, e.inMs, e.restart);
-    else if (e.type === 'gave-up') log.error("supervisor '%s': gave up on '%s' after %d crashes: %s", this.name, e.child, e.crashes, e.error.message);
+    else if (e.type === 'gave-up') log.info("supervisor '%s': gave up on '%s' after %d crashes: %s", this.name, e.child, e.crashes, e.error.message);
     this.#spec.onEvent?.(e);
     for (const s of this.#subscribers) {
       s.queue.push(e);
