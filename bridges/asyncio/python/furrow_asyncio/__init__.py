@@ -30,6 +30,9 @@ _EXPORTS = {
     "StreamOverrun": "errors",
     "EndOfStream": "errors",
     "ModuleNotEnabledError": "modules",
+    "open_actor_nursery": "root",
+    "ActorNursery": "root",
+    "ActorDiedError": "root",
 }
 
 __all__ = [*_EXPORTS, "parent_portal"]
@@ -47,6 +50,7 @@ if TYPE_CHECKING:  # the names type checkers see; at run time __getattr__ import
     )
     from .modules import ModuleNotEnabledError  # noqa: F401
     from .portal import Portal
+    from .root import ActorDiedError, ActorNursery, open_actor_nursery  # noqa: F401
 
 
 def __getattr__(name: str) -> Any:

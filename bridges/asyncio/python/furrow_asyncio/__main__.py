@@ -2,7 +2,8 @@
 
 The boot argument is JSON `{"name": ..., "uuid": ..., "ppid": ...}` (`ppid`: the
 parent's pid, so that a parent that died before this process looked is seen too).
-Frames go over fds 3 (in) and 4 (out); stdout and stderr stay the user's. Exit
+Frames go over fds 3 (in) and 4 (out), or the boot's `readFd` and `writeFd` (a
+Python root passes its pipes' own numbers); stdout and stderr stay the user's. Exit
 codes: 0 after a normal end, 1 when orphaned or failed, 3 when the `msgpack`
 package is missing. The parent watch (`lifeline`) starts before anything else.
 """
@@ -38,7 +39,15 @@ def main(argv: list[str]) -> int:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     code = 0
     try:
-        asyncio.run(serve_parent(str(boot.get("name", "python")), str(boot.get("uuid", "")), lifeline=lifeline))
+        asyncio.run(
+            serve_parent(
+                str(boot.get("name", "python")),
+                str(boot.get("uuid", "")),
+                read_fd=int(boot.get("readFd", 3)),
+                write_fd=int(boot.get("writeFd", 4)),
+                lifeline=lifeline,
+            )
+        )
     except Exception as e:  # noqa: BLE001 - reported on stderr and in the exit code
         sys.stderr.write(f"furrow_asyncio: actor '{boot.get('name')}' failed: {type(e).__name__}: {e}\n")
         code = 1
