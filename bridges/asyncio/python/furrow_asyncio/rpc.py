@@ -18,7 +18,7 @@ import asyncio
 import functools
 import inspect
 import traceback
-from typing import TYPE_CHECKING, Any
+from typing import Any, Coroutine, Optional, Protocol
 
 from .codec import unpack
 from .dialog import Dialog
@@ -26,9 +26,22 @@ from .contexts import Context
 from .errors import MsgTypeError, TransportError, box_cancelled, box_error
 from .ignore import ignoring
 from .messages import Record
+from .modules import ModuleRegistry
 
-if TYPE_CHECKING:
-    from .actor import Actor
+
+class RpcHost(Protocol):
+    """What the server needs from the actor it serves for: a child actor, or a Python root."""
+
+    uid: tuple[str, str]
+    modules: ModuleRegistry
+    cancel_requested_by: Optional[tuple[str, str]]
+
+    def spawn(self, coro: Coroutine[Any, Any, Any], *, name: Optional[str] = None) -> "asyncio.Task[Any]":
+        ...
+
+    async def _self_call(self, func: str, args: list[Any], ctx: Any) -> Any:
+        ...
+
 
 #: The runtime's own namespace (`ready`, `cancel`), as on the Node side (RUNTIME_NS).
 SELF_NS = "furrow:runtime"
@@ -38,7 +51,7 @@ _PEER_GONE = "the connection is gone: the caller's dialog has failed on its side
 class RpcServer:
     """Serves the dialogs the peer opens on the actor's connection."""
 
-    def __init__(self, actor: "Actor") -> None:
+    def __init__(self, actor: RpcHost) -> None:
         self.actor = actor
         self.tasks: dict[int, asyncio.Task[None]] = {}
 
