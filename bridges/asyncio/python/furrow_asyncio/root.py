@@ -46,6 +46,12 @@ from .sockdir import runtime_dir, socket_path
 
 #: The package directory's parent: on a Python child's PYTHONPATH, so it imports this package.
 _PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+#: What a Python child runs: this package as `__main__`, an installed copy first, this one
+#: (its parent directory, the first argument) as the fallback; as the TypeScript backend does.
+RUN_PACKAGE = (
+    "import sys; sys.path.append(sys.argv.pop(1)); import runpy; "
+    "runpy.run_module('furrow_asyncio', run_name='__main__', alter_sys=True)"
+)
 #: The repository (or npm package) root, four levels above this package's directory.
 _FURROW_ROOT = os.path.normpath(os.path.join(_PACKAGE_PARENT, os.pardir, os.pardir, os.pardir))
 
@@ -195,18 +201,17 @@ class ActorNursery:
         to_child_r, to_child_w = os.pipe()
         from_child_r, from_child_w = os.pipe()
         boot = {"name": name, "uuid": child_uuid, "ppid": os.getpid(), "readFd": to_child_r, "writeFd": from_child_w}
-        child_env = dict(env if env is not None else os.environ)
-        child_env["PYTHONPATH"] = os.pathsep.join(p for p in (_PACKAGE_PARENT, child_env.get("PYTHONPATH", "")) if p)
         try:
             proc = await asyncio.create_subprocess_exec(
                 python,
-                "-m",
-                "furrow_asyncio",
+                "-c",
+                RUN_PACKAGE,
+                _PACKAGE_PARENT,
                 json.dumps(boot),
                 pass_fds=(to_child_r, from_child_w),
                 stdin=asyncio.subprocess.DEVNULL,
                 cwd=cwd,
-                env=child_env,
+                env=env,
             )
         finally:
             os.close(to_child_r)
