@@ -167,6 +167,15 @@ class PythonChildTransport implements Transport {
  * }); // the Python process is gone here
  * ```
  */
+/**
+ * What the child runs: `furrow_asyncio` as `__main__`, found on the interpreter's own
+ * path first (a pip-installed package wins), with the copy shipped in the npm package
+ * (its directory, the first argument) appended as the fallback. `-m` with the copy on
+ * `PYTHONPATH` would put the copy before site-packages.
+ */
+const RUN_PACKAGE =
+  "import sys; sys.path.append(sys.argv.pop(1)); import runpy; runpy.run_module('furrow_asyncio', run_name='__main__', alter_sys=True)";
+
 export const pythonBackend: SpawnBackend = {
   runtime: 'python',
   spawn(req: SpawnRequest): SpawnedChild {
@@ -174,7 +183,6 @@ export const pythonBackend: SpawnBackend = {
     const python = opts.python ?? 'python3';
     const env: NodeJS.ProcessEnv = { ...req.env, ...(opts as { env?: NodeJS.ProcessEnv }).env };
     checkInterpreter(python, env);
-    env.PYTHONPATH = [PYTHON_PACKAGE_DIR, env.PYTHONPATH].filter(Boolean).join(':');
     env.PYTHONUNBUFFERED ??= '1';
     // ppid: the child checks it is still this process's child from its first instant (bridges/asyncio/python/furrow_asyncio/lifeline.py)
     const boot = JSON.stringify({ name: req.name, uuid: req.uuid, ppid: process.pid });
@@ -191,7 +199,7 @@ export const pythonBackend: SpawnBackend = {
       prefix: '',
       postfix: '',
       store: nullStore() as never,
-    })`exec ${python} -m furrow_asyncio ${boot}`;
+    })`exec ${python} -c ${RUN_PACKAGE} ${PYTHON_PACKAGE_DIR} ${boot}`;
     const child = proc.child;
     if (!child || child.pid === undefined) throw new PythonNotFoundError(`could not start '${python}' for actor '${req.name}'`);
     // Settles once the exit is reaped ('exit'). Aborting zx's signal (our SIGTERM) makes

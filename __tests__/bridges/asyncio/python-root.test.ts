@@ -32,7 +32,7 @@ function pythonRoot(scenario: string) {
   return { child, next };
 }
 
-test('a Python root calls a Node actor and a Python actor; a JS error arrives with its JS stack; a timeout reaches the Node finally', async () => {
+test('a Python root calls a Node actor and a Python actor; a JS error arrives with its JS stack; a timeout reaches the Node finally; the tree registers with the root', async () => {
   const { child, next } = pythonRoot('basic');
   const { pids } = await next();
   expect(await next()).toEqual({ sum: 5, echo: 'hi' });
@@ -40,10 +40,16 @@ test('a Python root calls a Node actor and a Python actor; a JS error arrives wi
   expect(err).toMatchObject({ error: 'TypeError', stack: true });
   expect(err.message).toMatch(/^TypeError: from JavaScript \[raised in actor 'js'\]/);
   expect(await next()).toEqual({ timeout: true, note: 'finally ran' });
-  expect(await next()).toEqual({ found: true });
+  // a stream with a credit window of 16 from a Node context to the Python root
+  expect(await next()).toEqual({ first: 'counting', streamed: 5000, in_order: true });
+  expect(await next()).toEqual({ found: true, missing: true });
+  const { grand, grand_pid } = await next(); // a grandchild, started by the Node actor, found by name at the root
+  expect(grand).toBe(42);
+  expect(pids).not.toContain(grand_pid);
+  expect(await next()).toEqual({ root_call: 42 }); // the Node actor called a function of the Python root
   const [code] = await once(child, 'exit');
   expect(code).toBe(0);
-  expectAllGone(pids);
+  expectAllGone([...pids, grand_pid]);
 });
 
 test('a child killed from outside fails the Python block as an ExceptionGroup, and the other child is torn down', async () => {

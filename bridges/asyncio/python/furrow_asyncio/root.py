@@ -17,8 +17,9 @@ and the same rules as a TypeScript root:
 - when this process dies, even by SIGKILL, its children see their link close and
   their parent pid change, and exit (their orphan watchdogs): nothing is left.
 
-This root is the registrar of its direct children (`find_actor`); a child's own
-children do not register with it yet.
+The root is the tree's registrar (registrar.py): `find_actor` / `wait_for_actor`
+find any actor of the tree by name, and children (and their children) may call the
+functions of the root's own `enable_modules`.
 """
 
 from __future__ import annotations
@@ -26,23 +27,31 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import pathlib
 import secrets
 import signal
 import sys
 import uuid as uuidlib
 from contextlib import asynccontextmanager
-from typing import Any, AsyncIterator, Optional, Sequence
+from typing import Any, AsyncIterator, Coroutine, Optional, Sequence
 
-from .connection import Connection, open_pipe_connection
+from .connection import Connection, open_pipe_connection, open_socket_connection
 from .ignore import ignoring
 from .listener import serve_unix
+from .modules import ModuleNotEnabledError, ModuleRegistry, normalize_module
 from .portal import Portal
 from .procfs import kill_descendants
+from .registrar import Registrar
+from .rpc import RpcServer
 from .sockdir import runtime_dir, socket_path
 
 #: The package directory's parent: on a Python child's PYTHONPATH, so it imports this package.
 _PACKAGE_PARENT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+#: What a Python child runs: this package as `__main__`, an installed copy first, this one
+#: (its parent directory, the first argument) as the fallback; as the TypeScript backend does.
+RUN_PACKAGE = (
+    "import sys; sys.path.append(sys.argv.pop(1)); import runpy; "
+    "runpy.run_module('furrow_asyncio', run_name='__main__', alter_sys=True)"
+)
 #: The repository (or npm package) root, four levels above this package's directory.
 _FURROW_ROOT = os.path.normpath(os.path.join(_PACKAGE_PARENT, os.pardir, os.pardir, os.pardir))
 
@@ -70,13 +79,6 @@ def node_child_main(entry: Optional[str] = None) -> tuple[str, list[str]]:
     return entry, (["--conditions=furrow-source"] if entry.endswith(".ts") else [])
 
 
-def _node_module(spec: str) -> str:
-    """A module as a Node actor names it: paths become `file:` URLs (as the TypeScript side normalises them)."""
-    if spec.startswith("file:") or not (os.path.isabs(spec) or spec.startswith("./") or spec.startswith("../")):
-        return spec
-    return pathlib.Path(os.path.abspath(spec)).as_uri()
-
-
 class _Child:
     """A started child: its process, its portal, and whether its end was asked for."""
 
@@ -88,10 +90,22 @@ class _Child:
 
 
 class ActorNursery:
-    """The handle `open_actor_nursery` gives: start actors, find them, cancel them."""
+    """The handle `open_actor_nursery` gives: start actors, find them, cancel them.
 
-    def __init__(self, name: str, tg: asyncio.TaskGroup, grace: float, kill_after: float) -> None:
+    It is also the root actor its children talk to: it serves their calls (the
+    registry, and the functions of `enable_modules`) as any actor does.
+    """
+
+    def __init__(
+        self, name: str, tg: asyncio.TaskGroup, grace: float, kill_after: float, enable_modules: Sequence[str]
+    ) -> None:
         self.uid = (name, str(uuidlib.uuid4()))
+        self.modules = ModuleRegistry(enable_modules)
+        self.modules.load_all()
+        self.cancel_requested_by: Optional[tuple[str, str]] = None
+        self.registrar = Registrar()
+        self.rpc = RpcServer(self)
+        self._peers: set[Connection] = set()
         self._tg = tg
         self._grace = grace
         self._kill_after = kill_after
@@ -106,12 +120,29 @@ class ActorNursery:
         self.addr = {"kind": "uds", "path": path}
 
     def _accept(self, conn: Connection) -> None:
-        """A Node child connecting back is matched to its spawn by the uuid in its Aid."""
+        """A Node child connecting back is matched to its spawn by the uuid in its Aid;
+        any other actor (a grandchild registering, a peer that found the root) is served."""
         waiting = self._pending.pop(conn.peer_uid[1], None)
         if waiting is not None and not waiting.done():
             waiting.set_result(conn)
-        else:
-            conn.close()  # only this root's own children may connect
+            return
+        self._serve_peer(conn)
+
+    def _serve_peer(self, conn: Connection) -> None:
+        self._peers.add(conn)
+        conn.on_close(lambda _err: self._peers.discard(conn))
+        conn.on_dialog = self.rpc.on_dialog
+
+    def spawn(self, coro: Coroutine[Any, Any, Any], *, name: Optional[str] = None) -> "asyncio.Task[Any]":
+        """Run a task in the nursery's task group (the RPC server's calls run there)."""
+        return self._tg.create_task(coro, name=name)
+
+    async def _self_call(self, func: str, args: list[Any], ctx: Any) -> Any:
+        """`furrow:runtime` at the root: the registry calls."""
+        try:
+            return await self.registrar.call(func, args, ctx._dialog.conn)
+        except KeyError:
+            raise ModuleNotEnabledError(f"the root runtime has no function '{func}'") from None
 
     async def start_actor(
         self,
@@ -139,7 +170,8 @@ class ActorNursery:
             proc, conn = await self._spawn_python(name, child_uuid, cwd, env, python)
         else:
             proc, conn = await self._spawn_node(name, child_uuid, cwd, env, node, node_entry)
-            enable_modules = [_node_module(m) for m in enable_modules]
+            enable_modules = [normalize_module(m) for m in enable_modules]
+        conn.on_dialog = self.rpc.on_dialog
         child = _Child(name, proc, Portal(conn))
         self._children[name] = child
         self._tg.create_task(self._watch(child), name=f"furrow: watch {name}")
@@ -156,7 +188,8 @@ class ActorNursery:
                     "runtimeVars": {},
                 }
             )
-            await child.portal.run("furrow:runtime:ready")
+            ready = await child.portal.run("furrow:runtime:ready")
+            self.registrar.add(list(ready["uid"]), ready.get("addr"), conn)
         except BaseException:
             await asyncio.shield(self._stop(child))
             raise
@@ -168,18 +201,17 @@ class ActorNursery:
         to_child_r, to_child_w = os.pipe()
         from_child_r, from_child_w = os.pipe()
         boot = {"name": name, "uuid": child_uuid, "ppid": os.getpid(), "readFd": to_child_r, "writeFd": from_child_w}
-        child_env = dict(env if env is not None else os.environ)
-        child_env["PYTHONPATH"] = os.pathsep.join(p for p in (_PACKAGE_PARENT, child_env.get("PYTHONPATH", "")) if p)
         try:
             proc = await asyncio.create_subprocess_exec(
                 python,
-                "-m",
-                "furrow_asyncio",
+                "-c",
+                RUN_PACKAGE,
+                _PACKAGE_PARENT,
                 json.dumps(boot),
                 pass_fds=(to_child_r, from_child_w),
                 stdin=asyncio.subprocess.DEVNULL,
                 cwd=cwd,
-                env=child_env,
+                env=env,
             )
         finally:
             os.close(to_child_r)
@@ -228,10 +260,27 @@ class ActorNursery:
             kill_descendants(child.proc.pid)
             raise ActorDiedError(child.name, code)
 
-    def find_actor(self, name: str) -> Optional[Portal]:
-        """The portal of the running child named `name`, if any."""
-        child = self._children.get(name)
-        return child.portal if child is not None else None
+    async def find_actor(self, name: str) -> Optional[Portal]:
+        """A portal to an actor of the tree named `name` (the oldest), or None."""
+        found = self.registrar.find(name)
+        return await self._portal_to(found[0]) if found else None
+
+    async def wait_for_actor(self, name: str) -> Portal:
+        """A portal to an actor of the tree named `name`, once one is registered."""
+        return await self._portal_to((await self.registrar.wait_for(name))[0])
+
+    async def _portal_to(self, entry: dict[str, Any]) -> Portal:
+        for child in self._children.values():
+            if child.portal.uid[1] == entry["uid"][1]:
+                return child.portal
+        import socket
+
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.setblocking(False)
+        await asyncio.get_running_loop().sock_connect(sock, entry["addr"]["path"])
+        conn = await open_socket_connection(sock, self.uid[0], self.uid[1])
+        self._serve_peer(conn)
+        return Portal(conn)
 
     async def cancel_actor(self, name: str) -> None:
         """Tear child `name` down now (cancel request, grace, SIGTERM, SIGKILL)."""
@@ -263,19 +312,23 @@ class ActorNursery:
 
     async def _stop_all(self) -> None:
         await asyncio.gather(*(self._stop(c) for c in list(self._children.values())))
+        for peer in list(self._peers):
+            peer.close()
 
 
 @asynccontextmanager
 async def open_actor_nursery(
-    *, name: str = "root", grace: float = 2.0, kill_after: float = 1.0
+    *, name: str = "root", grace: float = 2.0, kill_after: float = 1.0, enable_modules: Sequence[str] = ()
 ) -> AsyncIterator[ActorNursery]:
     """Be the root of a furrow tree for the block: start actors with `an.start_actor(...)`.
+
+    `enable_modules`: modules of this process whose functions the tree's actors may call.
 
     Leaving the block tears every child down; a child's unexpected death cancels the
     block and every other child, and raises (in an `ExceptionGroup`, as `TaskGroup` does).
     """
     async with asyncio.TaskGroup() as tg:
-        an = ActorNursery(name, tg, grace, kill_after)
+        an = ActorNursery(name, tg, grace, kill_after, enable_modules)
         await an._listen()
         try:
             yield an

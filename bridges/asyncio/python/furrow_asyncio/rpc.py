@@ -19,7 +19,7 @@ import functools
 import inspect
 import time
 import traceback
-from typing import TYPE_CHECKING, Any
+from typing import Any, Coroutine, Optional, Protocol
 
 from .codec import unpack
 from .dialog import Dialog
@@ -28,9 +28,22 @@ from .errors import MsgTypeError, TransportError, box_cancelled, box_error
 from .ignore import ignoring
 from .log import cancel_log
 from .messages import Record
+from .modules import ModuleRegistry
 
-if TYPE_CHECKING:
-    from .actor import Actor
+
+class RpcHost(Protocol):
+    """What the server needs from the actor it serves for: a child actor, or a Python root."""
+
+    uid: tuple[str, str]
+    modules: ModuleRegistry
+    cancel_requested_by: Optional[tuple[str, str]]
+
+    def spawn(self, coro: Coroutine[Any, Any, Any], *, name: Optional[str] = None) -> "asyncio.Task[Any]":
+        ...
+
+    async def _self_call(self, func: str, args: list[Any], ctx: Any) -> Any:
+        ...
+
 
 #: The runtime's own namespace (`ready`, `cancel`), as on the Node side (RUNTIME_NS).
 SELF_NS = "furrow:runtime"
@@ -40,7 +53,7 @@ _PEER_GONE = "the connection is gone: the caller's dialog has failed on its side
 class RpcServer:
     """Serves the dialogs the peer opens on the actor's connection."""
 
-    def __init__(self, actor: "Actor") -> None:
+    def __init__(self, actor: RpcHost) -> None:
         self.actor = actor
         self.tasks: dict[int, asyncio.Task[None]] = {}
         #: each running task's context and when it started (`time.monotonic()`), for `furrow:runtime:tree`
