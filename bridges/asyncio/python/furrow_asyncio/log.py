@@ -32,12 +32,20 @@ cancel_log = logging.getLogger("furrow.cancel")
 transport_log = logging.getLogger("furrow.transport")
 
 _LEVEL_OF = {"error": logging.ERROR, "warn": logging.WARNING, "info": logging.INFO, "debug": logging.DEBUG}
-_KIND_OF = {logging.ERROR: "error", logging.CRITICAL: "error", logging.WARNING: "warn", logging.INFO: "info", logging.DEBUG: "debug"}
+_KIND_OF = {
+    logging.ERROR: "error",
+    logging.CRITICAL: "error",
+    logging.WARNING: "warn",
+    logging.INFO: "info",
+    logging.DEBUG: "debug",
+}
 _OFF = logging.CRITICAL + 10
 
 
 def parse_spec(spec: str) -> tuple[str, frozenset[str]]:
-    """Parse a log spec as the Node side does (`parseLogSpec`): `(level or 'off', areas)`; ValueError for a bad token."""
+    """Parse a log spec as the Node side does (`parseLogSpec`).
+
+    Returns `(level or 'off', areas)`; raises ValueError naming a bad token."""
     tokens = [t.strip().lower() for t in spec.split(",") if t.strip()]
     if not tokens:
         return parse_spec(DEFAULT_SPEC)
@@ -53,7 +61,9 @@ def parse_spec(spec: str) -> tuple[str, frozenset[str]]:
         elif t == "all":
             level = "debug"
         else:
-            raise ValueError(f"unknown log level or area {t!r} in {spec!r} (valid: {', '.join([*LEVELS, *AREAS, 'all', 'off'])})")
+            raise ValueError(
+                f"unknown log level or area {t!r} in {spec!r} (valid: {', '.join([*LEVELS, *AREAS, 'all', 'off'])})"
+            )
     level = level or "info"
     if level == "debug":
         areas |= set(AREAS)
@@ -72,7 +82,7 @@ def _task_name() -> str:
         return "main"
     name = task.get_name()
     if name.startswith("furrow:") and "#" in name:
-        return name[len("furrow:"):name.rindex("#")]
+        return name[len("furrow:") : name.rindex("#")]
     return "runtime"
 
 
@@ -84,8 +94,8 @@ class LineFormatter(logging.Formatter):
         self.tag = f"{name}[{uuid[:8]}:{os.getpid()}]"
 
     def format(self, record: logging.LogRecord) -> str:
-        if record.name.startswith("furrow.") and record.name[len("furrow."):] in AREAS:
-            kind = record.name[len("furrow."):]
+        if record.name.startswith("furrow.") and record.name[len("furrow.") :] in AREAS:
+            kind = record.name[len("furrow.") :]
         else:
             kind = _KIND_OF.get(record.levelno, "info")
         hms = time.strftime("%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}"

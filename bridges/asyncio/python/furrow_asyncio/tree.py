@@ -29,7 +29,16 @@ def describe(actor: "Actor") -> dict[str, Any]:
         ms = round((now - since) * 1000)
         tasks.append({"name": ctx.target, "runningMs": ms, "caller": ctx.peer_uid[0]})
         if ctx.functype == "context" or ctx._stream_opened:
-            contexts.append({"target": ctx.target, "side": "callee", "peer": ctx.peer_uid[0], "cid": cid, "stream": ctx._stream_opened, "openMs": ms})
+            contexts.append(
+                {
+                    "target": ctx.target,
+                    "side": "callee",
+                    "peer": ctx.peer_uid[0],
+                    "cid": cid,
+                    "stream": ctx._stream_opened,
+                    "openMs": ms,
+                }
+            )
     return {
         "name": actor.name,
         "uid": list(actor.uid),

@@ -26,13 +26,19 @@ class ParseSpec(unittest.TestCase):
         self.assertEqual(log.parse_spec(" "), ("info", frozenset()))
 
     def test_bad_specs_name_the_token(self) -> None:
-        with self.assertRaisesRegex(ValueError, r"unknown log level or area 'chatty' in 'info,chatty' \(valid: error, warn, info, debug, cancel, transport, all, off\)"):
+        with self.assertRaisesRegex(
+            ValueError,
+            r"unknown log level or area 'chatty' in 'info,chatty' "
+            r"\(valid: error, warn, info, debug, cancel, transport, all, off\)",
+        ):
             log.parse_spec("info,chatty")
         with self.assertRaisesRegex(ValueError, r"names two levels \('warn' and 'debug'\)"):
             log.parse_spec("warn,debug")
 
 
-LINE = re.compile(r"^\d\d:\d\d:\d\d\.\d{3} (?P<kind>\S+) +py\[7bd0a2c4:(?P<pid>\d+)\] \{(?P<task>[^}]+)\} (?P<text>.*)$")
+LINE = re.compile(
+    r"^\d\d:\d\d:\d\d\.\d{3} (?P<kind>\S+) +py\[7bd0a2c4:(?P<pid>\d+)\] \{(?P<task>[^}]+)\} (?P<text>.*)$"
+)
 
 
 class Lines(unittest.TestCase):
@@ -59,7 +65,9 @@ class Lines(unittest.TestCase):
         log.cancel_log.debug("task %s cancelled", "fx:f")
         log.transport_log.debug("t")
         got = [(m["kind"], m["task"], m["text"]) for m in self.lines()]
-        self.assertEqual(got, [("error", "main", "e"), ("warn", "main", "w"), ("cancel", "main", "task fx:f cancelled")])
+        self.assertEqual(
+            got, [("error", "main", "e"), ("warn", "main", "w"), ("cancel", "main", "task fx:f cancelled")]
+        )
         self.assertEqual({int(m["pid"]) for m in self.lines()}, {os.getpid()})
 
     def test_the_task_is_the_rpc_tasks_target(self) -> None:
