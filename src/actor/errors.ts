@@ -42,6 +42,9 @@ export class RemoteActorError extends Error {
     this.relayPath = box.relayPath;
     this.extra = box.extra;
     this.errors = errors;
+    // kept, but not enumerated: the stack below already shows the remote stack once, and
+    // printing the error (util.inspect) would otherwise repeat it for the box and each relay
+    Object.defineProperties(this, { box: { enumerable: false }, remoteStack: { enumerable: false } });
     for (const [k, v] of Object.entries(box.extra)) {
       if (k !== 'errors' && !(k in this)) (this as Record<string, unknown>)[k] = v;
     }
