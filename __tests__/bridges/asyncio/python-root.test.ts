@@ -25,8 +25,9 @@ function pythonRoot(scenario: string) {
   const child = spawn(PY, [SCRIPT, scenario, process.execPath, scratch], {
     cwd: FIXTURES,
     env: { ...process.env, PYTHONPATH: PACKAGE_PARENT },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  child.stderr!.resume(); // a Ctrl-C prints Python's KeyboardInterrupt traceback there
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
   const next = async (): Promise<Record<string, any>> => JSON.parse(((await lines.next()).value as string) ?? 'null');
   return { child, next };
@@ -67,4 +68,14 @@ test('the Python root SIGKILLed: its Node and Python children are gone within th
   child.kill('SIGKILL');
   await once(child, 'exit');
   expect(await waitAllGone(pids, 10_000)).toBeLessThan(10_000);
+});
+
+test('Ctrl-C (SIGINT) at the Python root tears the whole tree down before the root exits', async () => {
+  const { child, next } = pythonRoot('sigint');
+  const { pids } = await next();
+  expect(await next()).toEqual({ ready: true });
+  child.kill('SIGINT');
+  const [code, signal] = await once(child, 'exit');
+  expect([code, signal]).not.toEqual([0, null]); // asyncio.run re-raises the KeyboardInterrupt
+  expectAllGone(pids); // gone by the time the root has exited, not later
 });

@@ -37,20 +37,23 @@ _EXPORTS = {
 
 __all__ = [*_EXPORTS, "parent_portal"]
 
-if TYPE_CHECKING:  # the names type checkers see; at run time __getattr__ imports them on first use
-    from .actor import Actor, current_actor  # noqa: F401
-    from .contexts import Context, MsgStream, context  # noqa: F401
-    from .errors import (  # noqa: F401
-        ContextCancelled,
-        EndOfStream,
-        MsgTypeError,
-        RemoteActorError,
-        StreamOverrun,
-        TransportError,
-    )
-    from .modules import ModuleNotEnabledError  # noqa: F401
-    from .portal import Portal
-    from .root import ActorDiedError, ActorNursery, open_actor_nursery  # noqa: F401
+if TYPE_CHECKING:  # the names type checkers see (`X as X`: re-exported); at run time __getattr__ imports them
+    from .actor import Actor as Actor
+    from .actor import current_actor as current_actor
+    from .contexts import Context as Context
+    from .contexts import MsgStream as MsgStream
+    from .contexts import context as context
+    from .errors import ContextCancelled as ContextCancelled
+    from .errors import EndOfStream as EndOfStream
+    from .errors import MsgTypeError as MsgTypeError
+    from .errors import RemoteActorError as RemoteActorError
+    from .errors import StreamOverrun as StreamOverrun
+    from .errors import TransportError as TransportError
+    from .modules import ModuleNotEnabledError as ModuleNotEnabledError
+    from .portal import Portal as Portal
+    from .root import ActorDiedError as ActorDiedError
+    from .root import ActorNursery as ActorNursery
+    from .root import open_actor_nursery as open_actor_nursery
 
 
 def __getattr__(name: str) -> Any:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from contextlib import asynccontextmanager
-from typing import Any, AsyncIterator, Awaitable, Callable, Optional, TypeVar
+from typing import Any, AsyncIterator, Awaitable, Callable, Generic, Optional, TypeVar
 
 from .codec import unpack
 from .dialog import Dialog
@@ -41,6 +41,8 @@ UNLIMITED = 2**30
 
 _CONTEXT_MARK = "__furrow_context__"
 F = TypeVar("F", bound=Callable[..., Awaitable[Any]])
+#: The type of a stream's values (`MsgStream[int]`); both directions carry the same type.
+T = TypeVar("T")
 _DONE = object()
 
 
@@ -142,7 +144,7 @@ class Context:
         window: Optional[int] = None,
         allow_overruns: bool = False,
         max_buffer: int = DEFAULT_MAX_BUFFER,
-    ) -> AsyncIterator["MsgStream"]:
+    ) -> AsyncIterator["MsgStream[Any]"]:
         """Open this side's stream; on exit it is closed (the peer's iteration ends). One per context.
 
         `window`: how many values the peer may send ahead of this side's consumption
@@ -170,7 +172,7 @@ class Context:
             self._ahead = window
             self._dialog.grant(window)
         self._dialog.limit_sends()
-        stream = MsgStream(self)
+        stream: MsgStream[Any] = MsgStream(self)
         try:
             yield stream
         finally:
@@ -348,14 +350,17 @@ class Context:
             await self._wait_for(lambda: bool(self._inbox) or self._peer_stopped or self.done)
 
 
-class MsgStream:
-    """One side of a context's stream: `send`, `receive`, `async for`, `close`."""
+class MsgStream(Generic[T]):
+    """One side of a context's stream: `send`, `receive`, `async for`, `close`.
+
+    Generic in its values: annotate `stream: MsgStream[int]` to have a type checker
+    hold both directions to `int` (the wire carries whatever msgpack can)."""
 
     def __init__(self, ctx: Context) -> None:
         self._ctx = ctx
         self.closed = False
 
-    async def send(self, value: Any) -> None:
+    async def send(self, value: T) -> None:
         """Send one value; waits while the peer's credit window is spent."""
         if self.closed:
             raise EndOfStream("this stream was closed: cannot send")
@@ -368,12 +373,13 @@ class MsgStream:
         if not d.send_yield_nowait(value):
             await d.send_value("Yield", value)
 
-    async def receive(self) -> Any:
+    async def receive(self) -> T:
         """The next value from the peer; EndOfStream once it closed its side and everything was read."""
         v = await self._ctx._next()
         if v is _DONE:
             raise EndOfStream(f"the peer '{self._ctx.peer_uid[0]}' closed the stream of context {self._ctx.target}")
-        return v
+        value: T = v
+        return value
 
     def close(self) -> None:
         """Close this side: the peer's iteration ends after what was sent. Idempotent."""
@@ -397,14 +403,15 @@ class MsgStream:
             "send_buffer": d.conn.send_buffer_bytes,
         }
 
-    def __aiter__(self) -> "MsgStream":
+    def __aiter__(self) -> "MsgStream[T]":
         return self
 
-    async def __anext__(self) -> Any:
+    async def __anext__(self) -> T:
         v = await self._ctx._next()
         if v is _DONE:
             raise StopAsyncIteration
-        return v
+        value: T = v
+        return value
 
 
 __all__ = ["Context", "MsgStream", "context", "is_context_fn", "ContextCancelled"]

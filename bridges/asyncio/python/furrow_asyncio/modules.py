@@ -21,9 +21,10 @@ class ModuleNotEnabledError(LookupError):
 
 
 def parse_target(target: str) -> tuple[str, str]:
-    """Split `'module:function'` at the last `:`; paths (`/x.ts`, `./x.ts`) become file URLs, as on the Node side."""
+    """Split `'module:function'` at the last `:` (any module part, plain letters too, as on the
+    Node side); paths (`/x.ts`, `./x.ts`) become file URLs."""
     i = target.rfind(":")
-    if i <= 0 or i == len(target) - 1 or target[:i].isalpha():
+    if i <= 0 or i == len(target) - 1:
         raise ValueError(f"'{target}' is not a 'module:function' name")
     return normalize_module(target[:i]), target[i + 1 :]
 

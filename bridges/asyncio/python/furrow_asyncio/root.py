@@ -71,11 +71,15 @@ class ActorDiedError(Exception):
 
 
 def node_child_main(entry: Optional[str] = None) -> tuple[str, list[str]]:
-    """Furrow's Node child entry (`entry`, else the built one if there is one, else the
-    sources) and the flags it needs (the sources resolve `furrow` to themselves)."""
+    """Furrow's Node child entry (`entry`, else $FURROW_CHILD_MAIN, else the sources in a
+    checkout of the repository, else the built one of the npm package around this
+    package) and the flags it needs (the sources resolve `furrow` to themselves; they
+    need a Node that strips types, 22.6+). A pip-installed package has no Node side of
+    its own: name furrow's `child-main` with $FURROW_CHILD_MAIN or `node_entry=`."""
+    entry = entry or os.environ.get("FURROW_CHILD_MAIN") or None
     if entry is None:
-        built = os.path.join(_FURROW_ROOT, "dist", "child-main.js")
-        entry = built if os.path.exists(built) else os.path.join(_FURROW_ROOT, "src", "actor", "child-main.ts")
+        source = os.path.join(_FURROW_ROOT, "src", "actor", "child-main.ts")
+        entry = source if os.path.exists(source) else os.path.join(_FURROW_ROOT, "dist", "child-main.js")
     return entry, (["--conditions=furrow-source"] if entry.endswith(".ts") else [])
 
 

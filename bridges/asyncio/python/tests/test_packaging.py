@@ -1,5 +1,7 @@
 """The package installs as a wheel: pyproject.toml builds one that carries py.typed and
-schema.json, installs into a fresh virtualenv, and imports from there, not the source tree."""
+schema.json, installs into a fresh virtualenv, and imports from there, not the source
+tree; from there it runs the guide's ten-line worker under a Python root, and the example
+root running Node actors. The version equals the npm package's."""
 
 import json
 import os
@@ -20,6 +22,40 @@ CHECK = (
     "print(r.files('furrow_asyncio').joinpath('py.typed').is_file());"
     "print(bool(s.load_schema()))"
 )
+
+
+#: The guide's ten-line worker and its root (docs/python.md), as a pip user would run them.
+WORKER = """import asyncio
+from furrow_asyncio import context
+
+
+async def crunch(n):
+    return sum(i * i for i in range(n))
+
+
+@context
+async def produce(ctx, n):
+    await ctx.started(f"producing {n}")
+    async with ctx.open_stream() as stream:
+        for i in range(n):
+            await stream.send(i)
+"""
+WORKER_ROOT = """import asyncio
+from furrow_asyncio import open_actor_nursery
+
+
+async def main():
+    async with open_actor_nursery() as an:
+        jobs = await an.start_actor("jobs", enable_modules=["jobs"])
+        print(await jobs.run("jobs:crunch", 10))
+        async with jobs.open_context("jobs:produce", 3) as (ctx, first):
+            print(first)
+            async with ctx.open_stream() as stream:
+                print([x async for x in stream])
+
+
+asyncio.run(main())
+"""
 
 
 class PackagingTest(unittest.TestCase):
@@ -66,6 +102,22 @@ class PackagingTest(unittest.TestCase):
             out = run(py, "-c", CHECK, cwd=tmp).stdout.splitlines()
             self.assertTrue(out[0].startswith(venv), out[0])
             self.assertEqual(out[1:], ["True", "True"])  # py.typed shipped; schema.json found beside the module
+            # the installed package runs the guide's ten-line worker under a Python root ...
+            work = os.path.join(tmp, "work")
+            os.mkdir(work)
+            for name, code in (("jobs.py", WORKER), ("worker_root.py", WORKER_ROOT)):
+                with open(os.path.join(work, name), "w") as f:
+                    f.write(code)
+            self.assertEqual(
+                run(py, "worker_root.py", cwd=work).stdout.splitlines(), ["285", "producing 3", "[0, 1, 2]"]
+            )
+            # ... and the example root running Node actors (furrow's Node side named as a pip user would)
+            example = os.path.join(REPO, "examples", "python", "root_supervises_node.py")
+            env = {**os.environ, "FURROW_CHILD_MAIN": os.path.join(REPO, "src", "actor", "child-main.ts")}
+            done = subprocess.run(
+                [py, example, "2", "20000"], check=True, capture_output=True, text=True, cwd=work, env=env
+            )
+            self.assertEqual(done.stdout.splitlines()[0], "2262 primes below 20000, in 8 jobs over 2 Node actors")
 
 
 if __name__ == "__main__":
