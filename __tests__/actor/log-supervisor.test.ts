@@ -10,31 +10,14 @@ test('restarts and giving up are logged at info', async () => {
   const before = logSpec();
   const restore = setLogSink((l) => lines.push(l));
   configureLog('info');
+  /** A task child that fails a moment after each start. */
+  const crashSoon = async (): Promise<never> => {
+    await sleep(1);
+    throw new Error('storm');
+  };
+  const spec = { name: 'jobs', maxRestarts: 2, withinMs: 3_600_000, backoff: { type: 'exponential', initialMs: 100, maxMs: 1000 } as const };
   try {
-    await openNursery(
-      () =>
-        caught(
-          openSupervisor(
-            {
-              name: 'jobs',
-              maxRestarts: 2,
-              withinMs: 3_600_000,
-              backoff: { type: 'exponential', initialMs: 100, maxMs: 1000 },
-              children: [
-                {
-                  name: 'storm',
-                  task: async () => {
-                    await sleep(1);
-                    throw new Error('storm');
-                  },
-                },
-              ],
-            },
-            () => sleepForever(),
-          ),
-        ),
-      { clock: new VirtualClock() },
-    );
+    await openNursery(() => caught(openSupervisor({ ...spec, children: [{ name: 'storm', task: crashSoon }] }, () => sleepForever())), { clock: new VirtualClock() });
   } finally {
     setLogSink(restore);
     configureLog(before);
