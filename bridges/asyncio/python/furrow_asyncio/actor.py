@@ -23,7 +23,8 @@ import os
 import threading
 from typing import Any, Coroutine, Optional
 
-from .connection import Connection, open_pipe_connection, open_socket_connection
+from .connection import Connection
+from .links import open_pipe_connection, open_socket_connection
 from .errors import TransportError
 from .ignore import ignoring
 from .lifeline import Lifeline

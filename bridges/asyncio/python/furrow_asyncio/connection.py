@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from typing import Any, Callable, Optional
+from typing import TYPE_CHECKING, Callable, Optional
 
 from .codec import (
     MAX_FRAME_BYTES,
@@ -29,6 +29,9 @@ from .ignore import ignored, ignoring
 from .messages import PROTOCOL_VERSION, Record, validate_record
 from .peer_watch import PeerWatch, loop_watch, verified_peer_pid
 
+if TYPE_CHECKING:
+    from .wire import Wire
+
 #: Write at once (not at the end of the loop turn) when this many bytes are queued.
 FLUSH_BYTES = 64 * 1024
 #: At most this many bytes per read. asyncio's default (256 KiB) is above glibc's mmap
@@ -42,36 +45,6 @@ FRAME_TIMEOUT_S = 10.0
 FRAME_CHECK_LATE_S = 1.0
 #: How long the peer has to complete the handshake (seconds).
 HANDSHAKE_TIMEOUT_S = 10.0
-
-
-class _Wire(asyncio.Protocol):
-    """asyncio protocol for the read side and the write side of the connection."""
-
-    def __init__(self, conn: "Connection") -> None:
-        self.conn = conn
-        self.paused = False
-        self.resumed: Optional[asyncio.Future[None]] = None
-
-    def data_received(self, data: bytes) -> None:
-        self.conn._on_data(data)
-
-    def eof_received(self) -> bool:
-        self.conn._on_eof()
-        return False
-
-    def connection_lost(self, exc: Optional[Exception]) -> None:
-        if exc is not None:
-            self.conn._fail(TransportError("dropped", f"connection to {self.conn.peer_name} lost: {exc}"))
-        else:
-            self.conn._on_eof()
-
-    def pause_writing(self) -> None:
-        self.paused = True
-
-    def resume_writing(self) -> None:
-        self.paused = False
-        if self.resumed is not None and not self.resumed.done():
-            self.resumed.set_result(None)
 
 
 class Connection:
@@ -117,7 +90,7 @@ class Connection:
         self._flush_scheduled = False
         self._rtransport: Optional[asyncio.BaseTransport] = None
         self._wtransport: Optional[asyncio.WriteTransport] = None
-        self._wproto: Optional[_Wire] = None
+        self._wproto: Optional[Wire] = None
         self.frame_timeout = frame_timeout
         self._partial_since: Optional[float] = None  # when the first byte of an incomplete frame came
         self._frame_timer: Optional[asyncio.TimerHandle] = None
@@ -159,7 +132,7 @@ class Connection:
         self,
         rtransport: asyncio.BaseTransport,
         wtransport: asyncio.WriteTransport,
-        wproto: _Wire,
+        wproto: Wire,
         timeout: float,
         liveness: Optional[PeerWatch] = None,
     ) -> None:
@@ -456,38 +429,3 @@ class Connection:
 
     def _closed_error(self) -> TransportError:
         return self.error or TransportError("closed", "connection is closed")
-
-
-async def open_pipe_connection(
-    read_fd: int,
-    write_fd: int,
-    name: str,
-    uuid: Optional[str] = None,
-    *,
-    handshake_timeout: float = HANDSHAKE_TIMEOUT_S,
-) -> Connection:
-    """Open a connection over two pipe (or socket) fds, e.g. the parent's fds 3 and 4, and do the handshake."""
-    loop = asyncio.get_running_loop()
-    conn = Connection(name, uuid)
-    rproto, wproto = _Wire(conn), _Wire(conn)
-    wtransport, _ = await loop.connect_write_pipe(lambda: wproto, os.fdopen(write_fd, "wb", buffering=0, closefd=True))
-    rtransport, _ = await loop.connect_read_pipe(lambda: rproto, os.fdopen(read_fd, "rb", buffering=0, closefd=True))
-    await conn._attach(rtransport, wtransport, wproto, handshake_timeout)
-    return conn
-
-
-async def open_socket_connection(
-    sock: Any,
-    name: str,
-    uuid: Optional[str] = None,
-    *,
-    handshake_timeout: float = HANDSHAKE_TIMEOUT_S,
-    liveness: Optional[PeerWatch] = None,
-) -> Connection:
-    """Open a connection over a connected stream socket (tests, or peers reached over a socket)."""
-    loop = asyncio.get_running_loop()
-    conn = Connection(name, uuid)
-    proto = _Wire(conn)
-    transport, _ = await loop.create_connection(lambda: proto, sock=sock)
-    await conn._attach(transport, transport, proto, handshake_timeout, liveness)
-    return conn

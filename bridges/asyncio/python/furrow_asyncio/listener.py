@@ -11,7 +11,8 @@ import asyncio
 import os
 from typing import Callable, Optional
 
-from .connection import HANDSHAKE_TIMEOUT_S, Connection, _Wire
+from .connection import HANDSHAKE_TIMEOUT_S, Connection
+from .wire import Wire
 from .errors import TransportError
 from .ignore import ignoring
 from .peer_watch import PeerWatch
@@ -35,7 +36,7 @@ async def serve_unix(
     pending = 0
     handshakes: set[asyncio.Task[None]] = set()  # the loop keeps only weak references to tasks
 
-    async def handshake(conn: Connection, proto: _Wire, transport: asyncio.Transport) -> None:
+    async def handshake(conn: Connection, proto: Wire, transport: asyncio.Transport) -> None:
         nonlocal pending
         try:
             with ignoring(
@@ -48,9 +49,9 @@ async def serve_unix(
         if not conn.closed:
             on_conn(conn)
 
-    def factory() -> _Wire:
+    def factory() -> Wire:
         conn = Connection(name, uuid)
-        proto = _Wire(conn)
+        proto = Wire(conn)
 
         def made(transport: asyncio.BaseTransport) -> None:
             nonlocal pending

@@ -34,7 +34,8 @@ import uuid as uuidlib
 from contextlib import asynccontextmanager
 from typing import Any, AsyncIterator, Coroutine, Optional, Sequence
 
-from .connection import Connection, open_pipe_connection, open_socket_connection
+from .connection import Connection
+from .links import open_pipe_connection, open_socket_connection
 from .ignore import ignoring
 from .listener import serve_unix
 from .modules import ModuleNotEnabledError, ModuleRegistry, normalize_module

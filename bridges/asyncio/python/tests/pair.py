@@ -7,7 +7,8 @@ import socket
 from typing import Awaitable, Callable
 
 from furrow_asyncio.codec import pack
-from furrow_asyncio.connection import Connection, open_socket_connection
+from furrow_asyncio.connection import Connection
+from furrow_asyncio.links import open_socket_connection
 from furrow_asyncio.contexts import Context
 
 

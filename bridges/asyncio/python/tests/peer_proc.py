@@ -16,7 +16,7 @@ import sys
 import time
 
 from furrow_asyncio.codec import unpack
-from furrow_asyncio.connection import open_socket_connection
+from furrow_asyncio.links import open_socket_connection
 
 
 async def main(path: str, hold: bool) -> None:

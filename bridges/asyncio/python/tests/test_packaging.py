@@ -114,6 +114,9 @@ class PackagingTest(unittest.TestCase):
             # ... and the example root running Node actors (furrow's Node side named as a pip user would)
             example = os.path.join(REPO, "examples", "python", "root_supervises_node.py")
             env = {**os.environ, "FURROW_CHILD_MAIN": os.path.join(REPO, "src", "actor", "child-main.ts")}
+            pinned = os.path.join(REPO, "node_modules", "node", "bin", "node")  # the repository's Node 24
+            if "FURROW_NODE" not in env and os.path.exists(pinned):
+                env["FURROW_NODE"] = pinned
             done = subprocess.run(
                 [py, example, "2", "20000"], check=True, capture_output=True, text=True, cwd=work, env=env
             )
