@@ -27,10 +27,11 @@ function pythonRoot(scenario: string) {
     env: { ...process.env, PYTHONPATH: PACKAGE_PARENT },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  child.stderr!.resume(); // a Ctrl-C prints Python's KeyboardInterrupt traceback there
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d)); // a Ctrl-C prints Python's KeyboardInterrupt traceback there
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
   const next = async (): Promise<Record<string, any>> => JSON.parse(((await lines.next()).value as string) ?? 'null');
-  return { child, next };
+  return { child, next, stderr: () => stderr };
 }
 
 test('a Python root calls a Node actor and a Python actor; a JS error arrives with its JS stack; a timeout reaches the Node finally; the tree registers with the root', async () => {
@@ -78,4 +79,17 @@ test('Ctrl-C (SIGINT) at the Python root tears the whole tree down before the ro
   const [code, signal] = await once(child, 'exit');
   expect([code, signal]).not.toEqual([0, null]); // asyncio.run re-raises the KeyboardInterrupt
   expectAllGone(pids); // gone by the time the root has exited, not later
+});
+
+test("the Python root's log setting reaches its Node and Python children: each logs its cancel, named, at info", async () => {
+  const { child, next, stderr } = pythonRoot('log');
+  const { pids } = await next();
+  const [code] = await once(child, 'exit');
+  expect(code).toBe(0);
+  const lines = stderr().split('\n');
+  expect(lines.some((l) => / info +py-root\[[0-9a-f]{8}:\d+\] .*spawned actor 'js' \(node, pid \d+/.test(l))).toBe(true);
+  for (const name of ['js', 'py']) {
+    expect(lines.some((l) => new RegExp(`info +${name}\\[[0-9a-f]{8}:\\d+\\] .*actor cancelled by 'py-root'`).test(l))).toBe(true);
+  }
+  expectAllGone(pids);
 });

@@ -36,6 +36,8 @@ from typing import Any, AsyncIterator, Coroutine, Optional, Sequence
 
 from .connection import Connection
 from .links import open_pipe_connection, open_socket_connection
+from .log import DEFAULT_SPEC, parse_spec, logger
+from .log import configure as configure_log
 from .ignore import ignoring
 from .listener import serve_unix
 from .modules import ModuleNotEnabledError, ModuleRegistry, normalize_module
@@ -102,9 +104,10 @@ class ActorNursery:
     """
 
     def __init__(
-        self, name: str, tg: asyncio.TaskGroup, grace: float, kill_after: float, enable_modules: Sequence[str]
+        self, name: str, tg: asyncio.TaskGroup, grace: float, kill_after: float, enable_modules: Sequence[str], log: str
     ) -> None:
         self.uid = (name, str(uuidlib.uuid4()))
+        self._log = log
         self.modules = ModuleRegistry(enable_modules)
         self.modules.load_all()
         self.cancel_requested_by: Optional[tuple[str, str]] = None
@@ -190,11 +193,12 @@ class ActorNursery:
                     "registryAddr": self.addr,
                     "enableModules": list(enable_modules),
                     "debugMode": False,
-                    "runtimeVars": {},
+                    "runtimeVars": {"log": self._log},
                 }
             )
             ready = await child.portal.run("furrow:runtime:ready")
             self.registrar.add(list(ready["uid"]), ready.get("addr"), conn)
+            logger.info("spawned actor '%s' (%s, pid %d, uid %s)", name, backend, proc.pid, child_uuid[:8])
         except BaseException:
             await asyncio.shield(self._stop(child))
             raise
@@ -259,6 +263,7 @@ class ActorNursery:
         """Raise (cancelling the body and every other child) if `child` exits unasked."""
         code = await child.proc.wait()
         if not child.stopping:
+            logger.info("actor '%s' died (exit %s)", child.name, code)
             child.stopping = True
             self._children.pop(child.name, None)
             child.portal.conn.close()
@@ -323,17 +328,27 @@ class ActorNursery:
 
 @asynccontextmanager
 async def open_actor_nursery(
-    *, name: str = "root", grace: float = 2.0, kill_after: float = 1.0, enable_modules: Sequence[str] = ()
+    *,
+    name: str = "root",
+    grace: float = 2.0,
+    kill_after: float = 1.0,
+    enable_modules: Sequence[str] = (),
+    log: Optional[str] = None,
 ) -> AsyncIterator[ActorNursery]:
     """Be the root of a furrow tree for the block: start actors with `an.start_actor(...)`.
 
     `enable_modules`: modules of this process whose functions the tree's actors may call.
+    `log`: the log setting of the whole tree (as `FURROW_LOG`: `info`, `debug`,
+    `warn,cancel`, ...; default $FURROW_LOG, else info), handed to every child.
 
     Leaving the block tears every child down; a child's unexpected death cancels the
     block and every other child, and raises (in an `ExceptionGroup`, as `TaskGroup` does).
     """
     async with asyncio.TaskGroup() as tg:
-        an = ActorNursery(name, tg, grace, kill_after, enable_modules)
+        spec = log if log is not None else os.environ.get("FURROW_LOG", DEFAULT_SPEC)
+        parse_spec(spec)  # a bad setting is refused here (ValueError), not in every child
+        an = ActorNursery(name, tg, grace, kill_after, enable_modules, spec)
+        configure_log(spec, name, an.uid[1])
         await an._listen()
         try:
             yield an
