@@ -18,11 +18,11 @@ import { ignore } from '../core/ignore.ts';
 const boot = JSON.parse(process.argv[2] ?? '{}') as { name: string; uuid: string; parentAddr: { path?: string }; thread?: boolean };
 const hello = encodeHelloFrame({ name: boot.name, uuid: boot.uuid });
 let early: EarlyLink;
-let childTable: SharedArrayBuffer | undefined;
+let childTables: SharedArrayBuffer[] | undefined;
 if (boot.thread) {
-  const data = process.getBuiltinModule('node:worker_threads').workerData as { furrowPort: MessagePort; furrowChildTable: SharedArrayBuffer };
+  const data = process.getBuiltinModule('node:worker_threads').workerData as { furrowPort: MessagePort; furrowChildTables: SharedArrayBuffer[] };
   const port = data.furrowPort;
-  childTable = data.furrowChildTable;
+  childTables = data.furrowChildTables;
   port.postMessage(hello.buffer, [hello.buffer as ArrayBuffer]);
   early = { port };
 } else {
@@ -45,7 +45,7 @@ if (boot.thread) {
 }
 process.getBuiltinModule('node:module').enableCompileCache?.();
 const { childMain } = await import('./child.ts');
-if (childTable) (await import('./spawn/thread-children.ts')).useThreadChildTable(childTable);
+if (childTables) (await import('./spawn/thread-children.ts')).useThreadChildTables(childTables);
 // from here on only the user's modules are imported: their `furrow` is this build
 resolveFurrowToThisBuild(import.meta.url);
 await childMain(early);

@@ -6,7 +6,7 @@
 // behind are killed once it has exited (thread-children.ts). Its stdout and stderr
 // are relayed line by line with its name in front, as a fork actor's are.
 import { PortTransport, relayLines } from '../../ipc/index.ts';
-import { killThreadChildren, newThreadChildTable } from './thread-children.ts';
+import { enclosingThreadChildTables, killThreadChildren, newThreadChildTable } from './thread-children.ts';
 import { CHILD_MAIN, type ChildExit, type SpawnBackend, type SpawnRequest, type SpawnedChild } from './backend.ts';
 
 export const threadBackend: SpawnBackend = {
@@ -18,7 +18,8 @@ export const threadBackend: SpawnBackend = {
     const childTable = newThreadChildTable();
     const worker = new Worker(CHILD_MAIN, {
       argv: [JSON.stringify({ name: req.name, uuid: req.uuid, parentAddr: req.parentAddr, thread: true })],
-      workerData: { furrowPort: port2, furrowChildTable: childTable },
+      // its own table first, then ours and those around us: see thread-children.ts
+      workerData: { furrowPort: port2, furrowChildTables: [childTable, ...enclosingThreadChildTables()] },
       transferList: [port2],
       env: req.env,
       name: req.name,
