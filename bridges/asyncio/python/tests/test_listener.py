@@ -31,7 +31,7 @@ class ListenerBoundsTest(unittest.IsolatedAsyncioTestCase):
         self.path = os.path.join(tempfile.mkdtemp(prefix="furrow-listener-"), "l.sock")
         accepted: asyncio.Queue[Connection] = asyncio.Queue()
         self.server = await serve_unix(
-            self.path, "server", "ffff-server", accepted.put_nowait, **opts  # type: ignore[arg-type]
+            self.path, "server", "ffff-server", accepted.put_nowait, **opts  # type: ignore[arg-type]  # per-test bound
         )
         self.addAsyncCleanup(self._close_server)
         return accepted
@@ -67,7 +67,8 @@ class ListenerBoundsTest(unittest.IsolatedAsyncioTestCase):
         w.write(encode_frame({"type": "Ping", "seq": 1})[:6])
         took = await self.closed_within(r, 5)
         self.assertGreaterEqual(took, 0.25)
-        self.assertEqual(conn.error.code, "timeout")  # type: ignore[union-attr]
+        assert conn.error is not None  # closed within the timeout, so its error is set
+        self.assertEqual(conn.error.code, "timeout")
         self.assertRegex(str(conn.error), "was not complete 0.3 s after its first byte")
 
     async def test_complete_frames_and_idleness_are_not_timed_out(self) -> None:

@@ -79,11 +79,10 @@ class PackagingTest(unittest.TestCase):
             run(
                 sys.executable,
                 "-m",
-                "pip",
-                "wheel",
-                "--no-build-isolation",
-                "--no-deps",
-                "-w",
+                "build",  # PyPA's front end (Debian python3-build); no isolation: setuptools from Debian
+                "--wheel",
+                "--no-isolation",
+                "--outdir",
                 wheels,
                 source,
             )

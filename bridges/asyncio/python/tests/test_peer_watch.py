@@ -90,7 +90,9 @@ class PeerWatchTest(unittest.IsolatedAsyncioTestCase):
         holder = None
         loop = asyncio.get_running_loop()
         while True:
-            line = (await loop.run_in_executor(None, proc.stdout.readline)).decode().strip()  # type: ignore[union-attr]
+            stdout = proc.stdout
+            assert stdout is not None  # opened with stdout=PIPE
+            line = (await loop.run_in_executor(None, stdout.readline)).decode().strip()
             if line.startswith("{"):
                 holder = json.loads(line)["holder"]
                 self.holders.append(holder)
@@ -108,7 +110,8 @@ class PeerWatchTest(unittest.IsolatedAsyncioTestCase):
         ):
             await asyncio.wait_for(pending, 10)
         self.assertTrue(conn.closed)
-        self.assertEqual(conn.error.code, "dead")  # type: ignore[union-attr]
+        assert conn.error is not None  # closed with an error, as assertRaises saw
+        self.assertEqual(conn.error.code, "dead")
         self.assertEqual(self.watch.watched, 0)
         return time.monotonic()
 
@@ -138,7 +141,9 @@ class PeerWatchTest(unittest.IsolatedAsyncioTestCase):
             os.strerror(ctypes.get_errno()),
         )
         os.waitpid(proc.pid, 0)  # the attach stop
-        self.assertEqual(read_stat(proc.pid).state, "t")  # type: ignore[union-attr]
+        stat = read_stat(proc.pid)
+        assert stat is not None  # the traced process is alive
+        self.assertEqual(stat.state, "t")
         await asyncio.sleep(3 * STOPPED)
         self.assertFalse(conn.closed)
         self.assertEqual(libc.ptrace(PTRACE_DETACH, proc.pid, None, signal.SIGCONT), 0)

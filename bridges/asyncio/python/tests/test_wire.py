@@ -152,7 +152,7 @@ class ConnectionTest(unittest.IsolatedAsyncioTestCase):
 
     async def test_send_without_waiting_needs_credit(self) -> None:
         a, b = await connection_pair()
-        self.assertEqual(a._rtransport.max_size, READ_BYTES)  # type: ignore[union-attr]
+        self.assertEqual(a._rtransport.max_size, READ_BYTES)  # type: ignore[union-attr]  # set once connected
         d = a.open_dialog()
         d.limit_sends()
         d._credit = 2

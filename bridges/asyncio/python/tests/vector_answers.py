@@ -39,7 +39,8 @@ _SAFE_INT = 2**53 - 1
 
 def load_vectors(path: str = VECTORS_PATH) -> list[dict[str, Any]]:
     with open(path, encoding="utf-8") as f:
-        return json.load(f)["vectors"]  # type: ignore[no-any-return]
+        vectors: list[dict[str, Any]] = json.load(f)["vectors"]
+        return vectors
 
 
 def canonical(v: Any) -> Any:
