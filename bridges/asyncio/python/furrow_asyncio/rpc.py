@@ -115,7 +115,13 @@ class RpcServer:
                 canceller, reason = ctx._remote_cancel
                 self._send(d, {"type": "CancelAck", "ok": True})
             elif ctx._error is not None:
-                return  # the opener failed or the connection dropped: it is not listening
+                # the opener failed or the connection dropped: it is not listening, but the log is
+                by = a.cancel_requested_by
+                if by is not None:
+                    cancel_log.debug("task %s cancelled by '%s' [%s]: actor cancelled", ctx.target, by[0], by[1][:8])
+                else:
+                    cancel_log.debug("task %s cancelled: its opener is gone (%s)", ctx.target, ctx._error)
+                return
             elif a.cancel_requested_by is not None:
                 canceller, reason = a.cancel_requested_by, "actor cancelled"
             else:
