@@ -71,7 +71,11 @@ export class Dispatcher {
   release(slot: PoolSlot, tookMs: number): void {
     // an actor that goes idle joins the end of the line: the longest idle is picked first,
     // so even jobs run one after another rotate over every actor
-    if (--slot.inFlight === 0 && slot.lost === undefined) this.#slots = [...this.#slots.filter((s) => s !== slot), slot];
+    if (--slot.inFlight === 0 && slot.lost === undefined) {
+      // moved in place: this runs once per job, so no new array each time
+      this.#slots.splice(this.#slots.indexOf(slot), 1);
+      this.#slots.push(slot);
+    }
     this.#averageMs = this.#averageMs === Infinity ? tookMs : this.#averageMs + SMOOTHING * (tookMs - this.#averageMs);
     this.#freed.unpark();
   }

@@ -24,7 +24,7 @@ import threading
 from typing import Any, Coroutine, Optional
 
 from .connection import Connection
-from .links import open_pipe_connection, open_socket_connection
+from .links import connect_unix, open_pipe_connection
 from .errors import TransportError
 from .ignore import ignoring
 from .lifeline import Lifeline
@@ -210,12 +210,7 @@ class Actor:
             return
         if reg == self.spec.get("parentAddr"):
             return
-        import socket
-
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        sock.setblocking(False)
-        await asyncio.get_running_loop().sock_connect(sock, reg["path"])
-        self._registry_conn = await open_socket_connection(sock, self.name, self.uid[1])
+        self._registry_conn = await connect_unix(reg["path"], self.name, self.uid[1])
         self._registry_conn.on_dialog = self.rpc.on_dialog
         await Portal(self._registry_conn).run(f"{SELF_NS}:register", list(self.uid), self.addr)
 

@@ -46,3 +46,17 @@ async def open_socket_connection(
     transport, _ = await loop.create_connection(lambda: proto, sock=sock)
     await conn._attach(transport, transport, proto, handshake_timeout, liveness)
     return conn
+
+
+async def connect_unix(path: str, name: str, uuid: Optional[str] = None) -> Connection:
+    """Connect to the actor listening on the Unix socket `path` and do the handshake."""
+    import socket  # lazily: only actors that reach a peer or a registrar need it
+
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.setblocking(False)
+    try:
+        await asyncio.get_running_loop().sock_connect(sock, path)
+    except BaseException:
+        sock.close()
+        raise
+    return await open_socket_connection(sock, name, uuid)

@@ -35,7 +35,7 @@ from contextlib import asynccontextmanager
 from typing import Any, AsyncIterator, Coroutine, Optional, Sequence
 
 from .connection import Connection
-from .links import open_pipe_connection, open_socket_connection
+from .links import connect_unix, open_pipe_connection
 from .log import DEFAULT_SPEC, parse_spec, logger
 from .log import configure as configure_log
 from .ignore import ignoring
@@ -283,12 +283,7 @@ class ActorNursery:
         for child in self._children.values():
             if child.portal.uid[1] == entry["uid"][1]:
                 return child.portal
-        import socket
-
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        sock.setblocking(False)
-        await asyncio.get_running_loop().sock_connect(sock, entry["addr"]["path"])
-        conn = await open_socket_connection(sock, self.uid[0], self.uid[1])
+        conn = await connect_unix(entry["addr"]["path"], self.uid[0], self.uid[1])
         self._serve_peer(conn)
         return Portal(conn)
 
