@@ -12,7 +12,7 @@ const config: Config = {
     // The bridges import furrow by its public name, as a user would.
     '^furrow$': '<rootDir>/src/index.ts',
     '^furrow/spawn$': '<rootDir>/src/spawn.ts',
-    '^furrow/(promise|rxjs|queue|asyncio)$': '<rootDir>/bridges/$1/index.ts',
+    '^furrow/(promise|rxjs|queue|asyncio|hosts)$': '<rootDir>/bridges/$1/index.ts',
   },
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: { isolatedModules: true, esModuleInterop: true, module: 'esnext', moduleResolution: 'bundler', customConditions: ['furrow-source'], allowImportingTsExtensions: true, rewriteRelativeImportExtensions: true, verbatimModuleSyntax: false } }],

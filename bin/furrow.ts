@@ -3,10 +3,15 @@
 // furrow process of this user (its root's pid, or any actor's socket file) and
 // draws its supervision tree, states in colour on a terminal; `--watch` redraws
 // it every second (or every `--watch=MS`), `--json` prints the tree as JSON.
+// `furrow agent --host NAME` runs this host's agent for trees that span hosts, and
+// `furrow key` prints a fresh pre-shared key line for them (docs/multihost.md).
 import { parseArgs } from 'node:util';
 import { fetchTree, renderTree, type AttachTarget } from '../src/index.ts';
+import { formatPskFile, newPskCredential } from '../src/spawn.ts';
 
 const USAGE = `usage: furrow tree <pid | socket path> [--watch[=MS]] [--json] [--no-color]
+       furrow agent --host NAME [--nats URL] [--key-file FILE]
+       furrow key [IDENTITY]
 
   Draws the live supervision tree of a furrow process you own: every actor with
   its pid, backend, state (starting, running, cancelling, exiting), running tasks
@@ -16,6 +21,14 @@ const USAGE = `usage: furrow tree <pid | socket path> [--watch[=MS]] [--json] [-
   --watch[=MS]  redraw every MS milliseconds (default 1000) until Ctrl-C
   --json        print the tree as JSON instead
   --no-color    no colours (the default when stdout is not a terminal)
+
+  agent: starts actors on this host for parents on other hosts, until SIGINT or
+  SIGTERM (which stop its actors first). --host names this host (as parents give
+  it in startActor(name, { backend: 'remote', host })); --nats defaults to
+  FURROW_NATS, --key-file to FURROW_PSK_FILE.
+
+  key: prints '<identity>:<64 hex digits>', a new pre-shared key line; save it in a
+  file only you can read (chmod 600) on every host.
 `;
 
 /** Exit with a message on stderr (status 2: bad usage, 1: the tree could not be had). */
@@ -38,7 +51,15 @@ async function main(argv: string[]): Promise<void> {
       // a bare `--watch` takes the default period (it would take the next argument as its value)
       args: argv.map((a) => (a === '--watch' ? '--watch=1000' : a)),
       allowPositionals: true,
-      options: { watch: { type: 'string' }, json: { type: 'boolean' }, 'no-color': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        watch: { type: 'string' },
+        json: { type: 'boolean' },
+        'no-color': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+        host: { type: 'string' },
+        nats: { type: 'string' },
+        'key-file': { type: 'string' },
+      },
     });
   } catch (err) {
     fail(`${(err as Error).message}\n${USAGE}`, 2);
@@ -49,6 +70,11 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const [command, arg, ...rest] = positionals;
+  if (command === 'key') {
+    process.stdout.write(formatPskFile(newPskCredential(arg)));
+    return;
+  }
+  if (command === 'agent') return runAgent(values);
   if (command !== 'tree') fail(command === undefined ? USAGE : `unknown command '${command}'\n${USAGE}`, 2);
   if (rest.length) fail(`unexpected arguments: ${rest.join(' ')}`, 2);
   const target = parseTarget(arg);
@@ -69,6 +95,20 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(`\x1b[H\x1b[2J${new Date().toISOString().slice(11, 19)} furrow tree ${arg} (every ${watchMs} ms, Ctrl-C to stop)\n${text}`);
     await new Promise((r) => setTimeout(r, watchMs));
   }
+}
+
+/** `furrow agent`: run this host's agent until SIGINT or SIGTERM. */
+async function runAgent(values: { host?: string; nats?: string; 'key-file'?: string }): Promise<void> {
+  if (!values.host) fail(`agent needs --host NAME\n${USAGE}`, 2);
+  const { startAgent } = await import('../bridges/hosts/index.ts');
+  const onNats = (state: 'lost' | 'back'): void => void process.stdout.write(`furrow agent '${values.host}' ${state === 'lost' ? 'lost NATS' : 'back on NATS'}\n`);
+  const agent = await startAgent({ host: values.host, nats: values.nats, keyFile: values['key-file'], onNats }).catch((err) => fail((err as Error).message, 1));
+  process.stdout.write(`furrow agent '${agent.host}' ready (pid ${process.pid})\n`);
+  const stop = (): void => {
+    void agent.stop().then(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
 }
 
 // a reader that went away (`furrow tree 42 | head`) ends the command, quietly

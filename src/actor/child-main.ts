@@ -1,6 +1,6 @@
 // The entry a child actor runs (a child process or a worker thread). It says hello
 // to its parent at once (connects back and sends its `Aid`, hand-encoded, or posts
-// it on the worker's port) so that the parent's half of the handshake and its
+// it on the worker's port; a parent on another host is reached over TLS-PSK) so that the parent's half of the handshake and its
 // SpawnSpec overlap with this child importing the runtime; then it turns on the
 // module compile cache (NODE_COMPILE_CACHE if set, else Node's default directory)
 // and imports and starts the runtime in child.ts, after which a user's module
@@ -15,7 +15,12 @@ import { resolveFurrowToThisBuild } from './resolve-self.ts';
 import type { EarlyLink } from './child.ts';
 import { ignore } from '../core/ignore.ts';
 
-const boot = JSON.parse(process.argv[2] ?? '{}') as { name: string; uuid: string; parentAddr: { path?: string }; thread?: boolean };
+const boot = JSON.parse(process.argv[2] ?? '{}') as {
+  name: string;
+  uuid: string;
+  parentAddr: { kind: 'uds'; path: string } | { kind: 'tcp'; host: string; port: number };
+  thread?: boolean;
+};
 const hello = encodeHelloFrame({ name: boot.name, uuid: boot.uuid });
 let early: EarlyLink;
 let childTables: SharedArrayBuffer[] | undefined;
@@ -25,8 +30,16 @@ if (boot.thread) {
   childTables = data.furrowChildTables;
   port.postMessage(hello.buffer, [hello.buffer as ArrayBuffer]);
   early = { port };
+} else if (boot.parentAddr.kind === 'tcp') {
+  // a parent on another host (started by a host agent): an authenticated link with the
+  // key file the agent names; no start-up race to win here, the network is slower
+  const { connectTlsPsk } = await import('../ipc/tls-psk.ts');
+  const { readPskFile } = await import('../ipc/psk-file.ts');
+  const transport = await connectTlsPsk(boot.parentAddr.host, boot.parentAddr.port, readPskFile());
+  transport.write(hello);
+  early = { transport };
 } else {
-  const path = boot.parentAddr.path!;
+  const path = boot.parentAddr.path;
   const s = process.getBuiltinModule('node:net').createConnection(path);
   // written once connected; the socket stays paused (nothing read) until the runtime takes it
   s.write(hello);

@@ -9,7 +9,7 @@ import { openConnection, PortTransport, StreamTransport, type Transport } from '
 import { ioError } from '../ipc/stream-transport.ts';
 import { configureLog, log, sleepForever } from '../core/index.ts';
 import { ignore } from '../core/ignore.ts';
-import { Actor, LINK_OPTIONS, sameAddr } from './runtime.ts';
+import { Actor, linkOptionsFor, sameAddr } from './runtime.ts';
 import { startOrphanWatchdog } from './orphan-watchdog.ts';
 import { DEFAULT_TEARDOWN_GRACE_MS, type TeardownOptions } from './teardown.ts';
 import { registerBuiltinBackends } from './spawn/builtin-backends.ts';
@@ -22,12 +22,14 @@ const PARENT_WATCH_MS = 250;
 
 /**
  * The link to the parent that child-main.ts opened before loading the runtime, with
- * our `Aid` already sent on it: the worker's port, or the socket being connected.
+ * our `Aid` already sent on it: the worker's port, the socket being connected, or
+ * the authenticated link to a parent on another host.
  */
-export type EarlyLink = { port: MessagePort } | { path: string; socket: Promise<Socket> };
+export type EarlyLink = { port: MessagePort } | { path: string; socket: Promise<Socket> } | { transport: StreamTransport };
 
 async function earlyTransport(early: EarlyLink): Promise<Transport> {
   if ('port' in early) return new PortTransport(early.port, { description: 'port:parent' });
+  if ('transport' in early) return early.transport;
   const where = `uds:${early.path}`;
   let s: Socket;
   try {
@@ -42,14 +44,14 @@ async function earlyTransport(early: EarlyLink): Promise<Transport> {
 export async function childMain(early: EarlyLink): Promise<void> {
   const boot = JSON.parse(process.argv[2] ?? '{}') as { name: string; uuid: string };
   const transport = await earlyTransport(early);
-  const conn = await openConnection(transport, { name: boot.name, uuid: boot.uuid, ...LINK_OPTIONS, aidSent: true });
+  const conn = await openConnection(transport, { name: boot.name, uuid: boot.uuid, ...linkOptionsFor(transport), aidSent: true });
   const spec = await conn.receiveSpawnSpec();
   const actor = new Actor({ name: spec.name, uuid: boot.uuid, isRoot: false, parentUid: spec.parent, registryAddr: spec.registryAddr, runtimeVars: spec.runtimeVars });
   actor.parentConn = conn;
   // the parent's log setting (its option, or its FURROW_LOG) wins over ours
   if (typeof spec.runtimeVars.log === 'string') configureLog(spec.runtimeVars.log);
   actor._parentAddr = spec.parentAddr;
-  if ('path' in early) {
+  if (!('port' in early)) {
     // Ctrl-C reaches the whole process group: the root drives the teardown.
     process.on('SIGINT', () => {});
     // SIGTERM is the escalation after a cancel request went unanswered: kill our own children and go.
@@ -64,7 +66,8 @@ export async function childMain(early: EarlyLink): Promise<void> {
     // and off the loop, for a loop that is stuck or a process that is stopped
     const graceMs = (spec.runtimeVars.teardown as TeardownOptions | undefined)?.graceMs ?? DEFAULT_TEARDOWN_GRACE_MS;
     actor.afterReady = () => {
-      void startOrphanWatchdog(conn.peer.pid, graceMs);
+      // a parent on another host is not our OS parent: the host agent that started us is
+      void startOrphanWatchdog('transport' in early ? process.ppid : conn.peer.pid, graceMs);
       // Our output is a pipe the parent relays; once the parent is gone, writes fail
       // with EPIPE: drop them rather than crash before our `finally` blocks run. Set
       // once ready, not before: the first touch of process.stdout builds its stream.

@@ -5,7 +5,7 @@
 // runs when asked to (`cancelActor`) or when its parent goes away.
 import { log, openNursery, type Nursery } from '../core/index.ts';
 import { setLogIdentity } from '../core/log.ts';
-import { connectUds, listenUds, openConnection, TransportError, type Address, type Connection, type Transport, type Uid } from '../ipc/index.ts';
+import { connectUds, listenUds, openConnection, TransportError, type Address, type Connection, type Listener, type Transport, type Uid } from '../ipc/index.ts';
 import { ignore } from '../core/ignore.ts';
 import { loadModule } from './modules.ts';
 import { Portal, RUNTIME_NS } from './portal.ts';
@@ -38,6 +38,18 @@ export const MAX_PENDING_HANDSHAKES = 64;
  * /proc instead: stopped for 5 s, or gone, and its calls fail (src/ipc/peer-liveness.ts).
  */
 export const LINK_OPTIONS = { heartbeatMs: 0 } as const;
+
+/**
+ * Options of a link to another host (TCP), where no /proc can be read: a `Ping` every
+ * second, and a peer silent for 5 s is gone (its calls reject, its link closes). A
+ * remote actor whose event loop is blocked that long counts as gone too (docs/multihost.md).
+ */
+export const REMOTE_LINK_OPTIONS = { heartbeatMs: 1000, heartbeatTimeoutMs: 5000 } as const;
+
+/** The link options for a transport: heartbeats across hosts, the /proc watch on this one. */
+export function linkOptionsFor(t: Transport): typeof LINK_OPTIONS | typeof REMOTE_LINK_OPTIONS {
+  return t.kind === 'tcp' ? REMOTE_LINK_OPTIONS : LINK_OPTIONS;
+}
 
 let current: Actor | undefined;
 
@@ -115,6 +127,7 @@ export class Actor {
   #pending = new Map<string, (c: Connection) => void>();
   #peers = new Map<string, Promise<Connection>>();
   #onCancel: (() => void)[] = [];
+  #extraListeners: Listener[] = [];
   /** accepted connections whose handshake is not done yet */
   #handshaking = 0;
 
@@ -181,7 +194,19 @@ export class Actor {
       // accepted connections were closed (flushed) above; the socket file goes now,
       // and the server closes once the peers hang up: no need to wait for that
       void listener.close();
+      for (const l of this.#extraListeners) void l.close();
     }
+  }
+
+  /**
+   * @internal Serve the peers of one more listener (a TLS-PSK listener for children
+   * and peers on other hosts); it is closed when the actor stops. Call while it runs.
+   */
+  acceptFrom(listener: Listener): void {
+    const n = this.#service;
+    if (!n) throw new Error(`actor '${this.name}' is not running`);
+    this.#extraListeners.push(listener);
+    listener.onTransport = (t) => n.startSoon(() => this.#accept(t));
   }
 
   /** Cancel everything this actor runs (its RPC tasks and actor nurseries); the actor then exits. */
@@ -300,7 +325,7 @@ export class Actor {
     this.#handshaking++;
     let conn: Connection;
     try {
-      conn = await openConnection(t, { name: this.name, uuid: this.uuid, ...LINK_OPTIONS });
+      conn = await openConnection(t, { name: this.name, uuid: this.uuid, ...linkOptionsFor(t) });
     } catch (err) {
       ignore('a peer that did not complete its handshake: that connection ends, nothing else')(err);
       return;

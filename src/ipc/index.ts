@@ -22,6 +22,7 @@ export { Listener } from './listener.ts';
 export { listenUds, connectUds, runtimeDir, removeStaleSockets, pidOfSocketName } from './uds.ts';
 export { listenTcp, connectTcp } from './tcp.ts';
 export { listenTlsPsk, connectTlsPsk, MIN_PSK_BYTES, type PskCredential } from './tls-psk.ts';
+export { readPskFile, newPskCredential, formatPskFile, PSK_FILE_ENV } from './psk-file.ts';
 export { spawnWithPipes, parentPipeTransport, relayLines, CHILD_READ_FD, CHILD_WRITE_FD, type SpawnWithPipesOptions } from './pipes.ts';
 export { PortTransport } from './port.ts';
 export { Dialog } from './dialog.ts';

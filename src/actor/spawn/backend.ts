@@ -45,6 +45,13 @@ export interface SpawnedChild {
   pid: number;
   /** a transport already connected to the child (pipes, ports); omit to have the child connect back */
   transport?: Transport;
+  /**
+   * Set for a child on another host: `pid` is a pid there (never signalled here), and
+   * the child connects back to `parentAddr` (this actor's listener for other hosts)
+   * instead of `SpawnRequest.parentAddr`. It gets no registrar address: the root's
+   * registrar is a socket on this host.
+   */
+  remote?: { host: string; parentAddr: Address };
   /** settles when the child has exited (never rejects) */
   exited: Promise<ChildExit>;
   /** Ask the OS to stop it: `SIGTERM` (may be caught) or `SIGKILL` (may not). Threads terminate either way. */

@@ -7,7 +7,7 @@ import { openConnection, type Connection } from '../../ipc/index.ts';
 import { ActorDiedError } from '../errors.ts';
 import { loadModule, normalizeModule } from '../modules.ts';
 import { Portal, RUNTIME_NS } from '../portal.ts';
-import { LINK_OPTIONS, type Actor } from '../runtime.ts';
+import { linkOptionsFor, type Actor } from '../runtime.ts';
 import { getSpawnBackend, type ChildExit, type SpawnedChild } from './backend.ts';
 import { inheritedExecArgv } from './exec-argv.ts';
 import { noteChildEnded, noteChildStarted } from './thread-children.ts';
@@ -87,18 +87,21 @@ export async function spawnChild(actor: Actor, name: string, opts: StartActorOpt
     throw err;
   }
   const child: ChildActor = { name, process: proc, exit: null } as ChildActor;
-  if (proc.pid !== process.pid) {
+  // a pid of this host, to kill outright if this process must die at once
+  const localPid = proc.pid !== process.pid && !proc.remote;
+  if (localPid) {
     actor.childPids.add(proc.pid);
     noteChildStarted(proc.pid);
   }
   void proc.exited.then((e) => {
     child.exit = e;
+    if (!localPid) return;
     actor.childPids.delete(proc.pid);
     noteChildEnded(proc.pid);
   });
   try {
     const conn = proc.transport
-      ? await openConnection(proc.transport, { name: actor.name, uuid: actor.uuid, ...LINK_OPTIONS })
+      ? await openConnection(proc.transport, { name: actor.name, uuid: actor.uuid, ...linkOptionsFor(proc.transport) })
       : await suspend<Connection>((resolve, reject) => {
           claim.connected.then(resolve, reject);
           void proc.exited.then((e) => reject(new ActorDiedError([name, uuid], e.code, e.signal, 'it exited before connecting to its parent')));
@@ -108,8 +111,8 @@ export async function spawnChild(actor: Actor, name: string, opts: StartActorOpt
     conn.sendSpawnSpec({
       name,
       parent: actor.uid,
-      parentAddr: actor.addr,
-      registryAddr: actor.isRoot ? actor.addr : actor.registryAddr,
+      parentAddr: proc.remote?.parentAddr ?? actor.addr,
+      registryAddr: proc.remote ? null : actor.isRoot ? actor.addr : actor.registryAddr,
       enableModules: enable,
       debugMode: false,
       runtimeVars: opts.runtimeVars ?? {},
@@ -120,7 +123,7 @@ export async function spawnChild(actor: Actor, name: string, opts: StartActorOpt
     portal.addr = info.addr;
     // the registrar enters its own children from their `ready` answer (no round trip);
     // the entry goes when this connection ends, as if the child had registered over it
-    if (actor.registrar && info.addr) actor.registrar.register(portal.uid, info.addr, conn);
+    if (actor.registrar && info.addr && !proc.remote) actor.registrar.register(portal.uid, info.addr, conn);
     child.portal = portal;
     return child;
   } catch (err) {

@@ -1,0 +1,143 @@
+// Actor trees across hosts, each host a network namespace with its own address, a
+// real nats-server on a host of its own, and a real `furrow agent` per host. Needs
+// root (CI runs as root); elsewhere the tests skip, saying why.
+import { execFileSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { formatPskFile, newPskCredential } from '../../src/spawn.ts';
+import { exitOf, lines, makeLab, netnsAvailable, type NetLab } from './netns.ts';
+
+const CAN = netnsAvailable();
+if (!CAN) console.warn('multi-host tests skipped: creating network namespaces needs root and `ip netns` (CI runs them as root)');
+const maybe = CAN ? describe : describe.skip;
+
+const ROOT = new URL('./fixtures/root-a.ts', import.meta.url).pathname;
+const CLI = new URL('../../bin/furrow.ts', import.meta.url).pathname;
+const NODE = [process.execPath, '--conditions=furrow-source', '--no-warnings'];
+
+/** Poll `check` until it holds (processes leave no event to wait on); fails after `ms`. */
+async function eventually(check: () => boolean, ms: number, what: string): Promise<number> {
+  const t0 = Date.now();
+  while (!check()) {
+    if (Date.now() - t0 > ms) throw new Error(`not within ${ms} ms: ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return Date.now() - t0;
+}
+
+maybe('actors on other hosts', () => {
+  let lab: NetLab;
+  let dir: string;
+  let env: NodeJS.ProcessEnv;
+  const agents: Record<string, ChildProcess> = {};
+
+  const agentOut: Record<string, ReturnType<typeof lines>> = {};
+  function startAgent(host: string, keyFile: string): Promise<ChildProcess> {
+    const agent = lab.spawnIn(host, [...NODE, CLI, 'agent', '--host', host, '--key-file', keyFile], env);
+    agents[host] = agent;
+    agentOut[host] = lines(agent);
+    return agentOut[host]
+      .waitLine(/ready/)
+      .then(() => agent);
+  }
+
+  function runRoot(scenario: string, host: string): { child: ChildProcess; out: ReturnType<typeof lines>; events: () => Record<string, any>[] } {
+    const child = lab.spawnIn('a', [...NODE, ROOT, scenario, host, dir], { ...env, FURROW_HOST_ADDR: lab.hosts.a!.addr });
+    let err = '';
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
+    child.once('exit', (code) => code !== 0 && console.error(`root-a ${scenario} exited ${code}:\n${err}`));
+    const out = lines(child);
+    return { child, out, events: () => out.all.map((l) => JSON.parse(l)) };
+  }
+
+  /** The processes in `host`'s namespace other than its agent. */
+  const strays = (host: string): number[] => lab.pidsIn(host).filter((p) => p !== agents[host]?.pid);
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'furrow-hosts-'));
+    writeFileSync(join(dir, 'key'), formatPskFile(newPskCredential('cluster')), { mode: 0o600 });
+    writeFileSync(join(dir, 'other-key'), formatPskFile(newPskCredential('cluster')), { mode: 0o600 });
+    lab = makeLab(['a', 'b', 'c', 'n']);
+    env = { ...process.env, FURROW_NATS: `nats://${lab.hosts.n!.addr}:4222`, FURROW_PSK_FILE: join(dir, 'key'), FURROW_LOG: 'warn' };
+    const nats = lab.spawnIn('n', ['nats-server', '-a', lab.hosts.n!.addr, '-p', '4222']);
+    await new Promise<void>((resolve, reject) => {
+      nats.stderr!.setEncoding('utf8').on('data', (d: string) => d.includes('Server is ready') && resolve());
+      nats.once('exit', (code) => reject(new Error(`nats-server exited (${code}): is it installed? (.ci/run installs it)`)));
+    });
+    await Promise.all([startAgent('b', join(dir, 'key')), startAgent('c', join(dir, 'other-key'))]);
+  }, 30_000);
+
+  afterAll(async () => {
+    await lab?.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('spawn on another host: RPC, a boxed error with its remote stack, a cancel reaching finally, a 100k-message stream in a bounded window', async () => {
+    const { child, events } = runRoot('basic', 'b');
+    expect(await exitOf(child)).toEqual({ code: 0, signal: null });
+    const ev = Object.fromEntries(events().map((e) => [e.event, e]));
+    // it ran in b's network namespace, not a's
+    const bNs = execFileSync('ip', ['netns', 'exec', lab.hosts.b!.ns, 'readlink', '/proc/self/ns/net'], { encoding: 'utf8' }).trim();
+    expect(ev.where.netns).toBe(bNs);
+    expect(ev.where.netns).not.toBe(readlinkSync('/proc/self/ns/net'));
+    expect(ev.error).toMatchObject({ isRemote: true, type: 'TypeError', message: 'remote boom', src: 'w' });
+    expect(ev.error.stack).toMatch(/remote-work\.ts:\d+/);
+    expect(ev.cancelled.finallyRan).toBe(true);
+    expect(ev.stream).toMatchObject({ sent: 100_000, got: 100_000 });
+    expect(ev.stream.maxBuffered).toBeLessThanOrEqual(64);
+    expect(ev.stream.rssGrowthMiB).toBeLessThan(64);
+    expect(ev.done).toBeDefined();
+    await eventually(() => strays('b').length === 0, 5000, `b still runs ${strays('b')}`);
+  });
+
+  test("cutting a host's link mid-call: the caller rejects within the heartbeat bound, and the remote subtree is gone within its bound", async () => {
+    const { child, out, events } = runRoot('hold', 'b');
+    const held = JSON.parse(await out.waitLine(/"holding"/));
+    expect(lab.pidsIn('b')).toEqual(expect.arrayContaining([held.pid, held.grandchild]));
+    lab.setLink('b', false);
+    try {
+      // the lease lapses at b's agent (5 s), which stops the actor and its subtree
+      const goneMs = await eventually(() => strays('b').length === 0, 15_000, `b still runs ${strays('b')}`);
+      expect(goneMs).toBeLessThan(10_000);
+      expect(await exitOf(child)).toEqual({ code: 0, signal: null });
+      const ev = Object.fromEntries(events().map((e) => [e.event, e]));
+      expect(ev['call-rejected'].message).toMatch(/heartbeat|silent/);
+      expect(ev['call-rejected'].afterMs).toBeLessThan(8000);
+      expect(ev.done.afterMs).toBeLessThan(15_000);
+      // the agent noticed it lost NATS, and comes back on its own once the link does
+      await agentOut.b!.waitLine(/lost NATS/);
+    } finally {
+      lab.setLink('b', true);
+    }
+    await agentOut.b!.waitLine(/back on NATS/);
+  });
+
+  test("SIGKILL of a host's agent: its actors and their subtrees are gone, and the parent sees the child die", async () => {
+    const { child, out, events } = runRoot('hold', 'b');
+    const held = JSON.parse(await out.waitLine(/"holding"/));
+    const agent = agents.b!;
+    agent.kill('SIGKILL');
+    await exitOf(agent);
+    // each actor's orphan watchdog sees its OS parent gone: grace (2 s) at most
+    await eventually(() => lab.pidsIn('b').length === 0, 10_000, `b still runs ${lab.pidsIn('b')} (held ${held.pid}, grandchild ${held.grandchild})`);
+    expect(await exitOf(child)).toEqual({ code: 0, signal: null });
+    expect(events().find((e) => e.event === 'failed')).toBeDefined();
+    await startAgent('b', join(dir, 'key'));
+  });
+
+  test('an agent without the right key: its actor cannot link back, the spawn fails clearly, and nothing runs there', async () => {
+    const { child, events } = runRoot('refused', 'c');
+    expect(await exitOf(child)).toEqual({ code: 0, signal: null });
+    const failed = events().find((e) => e.event === 'failed');
+    expect(failed?.message).toMatch(/exited before connecting to its parent/);
+    expect(events().find((e) => e.event === 'spawned')).toBeUndefined();
+    await eventually(() => strays('c').length === 0, 5000, `c still runs ${strays('c')}`);
+  });
+
+  test('a host with no agent: the spawn fails naming the host', async () => {
+    const { child, events } = runRoot('refused', 'nowhere');
+    expect(await exitOf(child)).toEqual({ code: 0, signal: null });
+    expect(events().find((e) => e.event === 'failed')?.message).toMatch(/no agent of host 'nowhere' answered/);
+  });
+});

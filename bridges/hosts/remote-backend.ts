@@ -1,0 +1,170 @@
+// The 'remote' spawn backend: `startActor(name, { backend: 'remote', host: 'b' })`
+// asks host b's agent, over NATS, to start the actor there. The actor connects back
+// to this actor's TLS-PSK listener (opened on first use, at `listenHost`) and is then
+// a child like any other: same portal, contexts, streams, errors and cancels. This
+// side publishes a lease while it has actors on other hosts (lease.ts), and learns of
+// their exits from the agent's notices. If the agent cannot confirm a SIGKILL within
+// `LOST_AFTER_MS` (its host is gone or cut off), the child counts as exited: the
+// agent's lease watch, or the actor's own orphan watchdog, ends it over there.
+import { currentActor, log, type Actor } from 'furrow';
+import { listenTlsPsk, readPskFile, type Address, type ChildExit, type SpawnBackend, type SpawnedChild, type SpawnRequest } from 'furrow/spawn';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { publishLease } from './lease.ts';
+import { connectNats, encodeJson, HOST_NAME, natsServers, subjects, type ExitNotice, type SpawnAsk, type SpawnReply } from './nats.ts';
+
+/** The environment variable with the address this host's actors listen on for other hosts. */
+export const HOST_ADDR_ENV = 'FURROW_HOST_ADDR';
+/** How long after a SIGKILL request an unconfirmed remote child counts as exited (ms). */
+export const LOST_AFTER_MS = 1000;
+/** How long to wait for an agent's answer to a spawn request (ms). */
+export const SPAWN_TIMEOUT_MS = 10_000;
+
+/** `startActor(name, { backend: 'remote', host, ... })`. */
+export interface RemoteActorOptions {
+  /** the host to start the actor on: the name its agent was started with */
+  host: string;
+  /** NATS server URL(s) (default `FURROW_NATS`, else `nats://127.0.0.1:4222`) */
+  nats?: string | string[];
+  /** the address of this host that the actor connects back to (default `FURROW_HOST_ADDR`) */
+  listenHost?: string;
+  /** the key file (default `FURROW_PSK_FILE`); every host holds the same key */
+  keyFile?: string;
+}
+
+declare module 'furrow' {
+  interface SpawnBackendOptions {
+    /** `startActor(name, { backend: 'remote', host: 'b' })`: an actor on another host */
+    remote: RemoteActorOptions;
+  }
+}
+
+/** Each actor's listener for its children on other hosts, opened on first use. */
+const listeners = new WeakMap<Actor, Promise<Address>>();
+
+function listenerOf(actor: Actor, o: Partial<RemoteActorOptions>): Promise<Address> {
+  let addr = listeners.get(actor);
+  if (!addr) {
+    const host = o.listenHost ?? process.env[HOST_ADDR_ENV];
+    if (!host) throw new TypeError(`an actor on another host connects back to this one: set ${HOST_ADDR_ENV} or pass listenHost (this host's address)`);
+    const cred = readPskFile(o.keyFile);
+    addr = listenTlsPsk(cred, { host }).then((l) => {
+      actor.acceptFrom(l);
+      return l.address;
+    });
+    listeners.set(actor, addr);
+    addr.catch(() => listeners.delete(actor));
+  }
+  return addr;
+}
+
+/** One NATS connection per server list, open while remote children live, with their parents' leases. */
+interface Session {
+  nc: Promise<NatsConnection>;
+  users: number;
+  leases: Map<string, { users: number; stop: () => void }>;
+}
+const sessions = new Map<string, Session>();
+
+function acquire(servers: string[]): { session: Session; release: () => void } {
+  const key = servers.join(',');
+  let s = sessions.get(key);
+  if (!s) {
+    s = { nc: connectNats(servers, `furrow-${process.pid}`), users: 0, leases: new Map() };
+    sessions.set(key, s);
+  }
+  const session = s;
+  session.users++;
+  let released = false;
+  return {
+    session,
+    release() {
+      if (released) return;
+      released = true;
+      if (--session.users > 0) return;
+      sessions.delete(key);
+      session.nc.then(
+        (nc) => nc.close(),
+        () => undefined,
+      );
+    },
+  };
+}
+
+/** Hold `parentUuid`'s lease in `session` until the returned function is called. */
+function holdLease(session: Session, nc: NatsConnection, parentUuid: string): () => void {
+  let l = session.leases.get(parentUuid);
+  if (!l) {
+    l = { users: 0, stop: publishLease(nc, parentUuid) };
+    session.leases.set(parentUuid, l);
+  }
+  const lease = l;
+  lease.users++;
+  return () => {
+    if (--lease.users > 0) return;
+    lease.stop();
+    session.leases.delete(parentUuid);
+  };
+}
+
+async function spawnRemote(req: SpawnRequest): Promise<SpawnedChild> {
+  const o = req.options as Partial<RemoteActorOptions>;
+  const host = o.host;
+  if (typeof host !== 'string' || !HOST_NAME.test(host)) {
+    throw new TypeError(`backend 'remote' needs { host }: the name of a host whose agent runs (got ${JSON.stringify(host)})`);
+  }
+  const actor = currentActor();
+  const parentAddr = await listenerOf(actor, o);
+  if (parentAddr.kind !== 'tcp') throw new Error('internal: a TLS-PSK listener with a non-TCP address');
+  const { session, release } = acquire(natsServers(o.nats));
+  try {
+    const nc = await session.nc;
+    let settle!: (e: ChildExit) => void;
+    const exited = new Promise<ChildExit>((r) => (settle = r));
+    const exitSub = nc.subscribe(subjects.exited(host, req.uuid), {
+      max: 1,
+      callback: (err, msg) => {
+        if (err) return;
+        const n = msg.json<ExitNotice>();
+        settle({ code: n.code, signal: n.signal });
+      },
+    });
+    const ask: SpawnAsk = { name: req.name, uuid: req.uuid, parentUuid: actor.uuid, parent: { host: parentAddr.host, port: parentAddr.port }, execArgv: req.execArgv };
+    let reply: SpawnReply;
+    try {
+      reply = (await nc.request(subjects.spawn(host), encodeJson(ask), { timeout: SPAWN_TIMEOUT_MS })).json<SpawnReply>();
+    } catch (err) {
+      exitSub.unsubscribe();
+      throw new Error(`no agent of host '${host}' answered on NATS (${nc.getServer()}): ${(err as Error).message}`, { cause: err });
+    }
+    if ('error' in reply) {
+      exitSub.unsubscribe();
+      throw new Error(`the agent of host '${host}' could not start actor '${req.name}': ${reply.error}`);
+    }
+    const dropLease = holdLease(session, nc, actor.uuid);
+    void exited.then(() => {
+      exitSub.unsubscribe();
+      dropLease();
+      release();
+    });
+    const pid = reply.pid;
+    return {
+      pid,
+      remote: { host, parentAddr },
+      exited,
+      kill(signal) {
+        if (!nc.isClosed()) nc.publish(subjects.kill(host), encodeJson({ uuid: req.uuid, signal }));
+        if (signal !== 'SIGKILL') return;
+        setTimeout(() => {
+          log.warn("actor '%s' on host '%s' (pid %d): no exit notice %d ms after SIGKILL; counted as gone (its agent's lease watch ends it)", req.name, host, pid, LOST_AFTER_MS);
+          settle({ code: null, signal: 'SIGKILL' });
+        }, LOST_AFTER_MS).unref();
+      },
+    };
+  } catch (err) {
+    release();
+    throw err;
+  }
+}
+
+/** The 'remote' backend (registered by `furrow/hosts`). */
+export const remoteBackend: SpawnBackend = { runtime: 'node', spawn: spawnRemote };
