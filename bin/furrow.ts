@@ -10,7 +10,7 @@ import { fetchTree, renderTree, type AttachTarget } from '../src/index.ts';
 import { formatPskFile, newPskCredential } from '../src/spawn.ts';
 
 const USAGE = `usage: furrow tree <pid | socket path> [--watch[=MS]] [--json] [--no-color]
-       furrow agent --host NAME [--nats URL] [--key-file FILE]
+       furrow agent --host NAME [--addr ADDRESS] [--nats URL] [--key-file FILE]
        furrow key [IDENTITY]
 
   Draws the live supervision tree of a furrow process you own: every actor with
@@ -24,8 +24,9 @@ const USAGE = `usage: furrow tree <pid | socket path> [--watch[=MS]] [--json] [-
 
   agent: starts actors on this host for parents on other hosts, until SIGINT or
   SIGTERM (which stop its actors first). --host names this host (as parents give
-  it in startActor(name, { backend: 'remote', host })); --nats defaults to
-  FURROW_NATS, --key-file to FURROW_PSK_FILE.
+  it in startActor(name, { backend: 'remote', host })); --addr is the address
+  other hosts reach this one at (FURROW_HOST_ADDR; needed for trees that joined
+  a cluster); --nats defaults to FURROW_NATS, --key-file to FURROW_PSK_FILE.
 
   key: prints '<identity>:<64 hex digits>', a new pre-shared key line; save it in a
   file only you can read (chmod 600) on every host.
@@ -59,6 +60,7 @@ async function main(argv: string[]): Promise<void> {
         host: { type: 'string' },
         nats: { type: 'string' },
         'key-file': { type: 'string' },
+        addr: { type: 'string' },
       },
     });
   } catch (err) {
@@ -98,11 +100,11 @@ async function main(argv: string[]): Promise<void> {
 }
 
 /** `furrow agent`: run this host's agent until SIGINT or SIGTERM. */
-async function runAgent(values: { host?: string; nats?: string; 'key-file'?: string }): Promise<void> {
+async function runAgent(values: { host?: string; nats?: string; 'key-file'?: string; addr?: string }): Promise<void> {
   if (!values.host) fail(`agent needs --host NAME\n${USAGE}`, 2);
   const { startAgent } = await import('../bridges/hosts/index.ts');
   const onNats = (state: 'lost' | 'back'): void => void process.stdout.write(`furrow agent '${values.host}' ${state === 'lost' ? 'lost NATS' : 'back on NATS'}\n`);
-  const agent = await startAgent({ host: values.host, nats: values.nats, keyFile: values['key-file'], onNats }).catch((err) => fail((err as Error).message, 1));
+  const agent = await startAgent({ host: values.host, nats: values.nats, keyFile: values['key-file'], hostAddr: values.addr, onNats }).catch((err) => fail((err as Error).message, 1));
   process.stdout.write(`furrow agent '${agent.host}' ready (pid ${process.pid})\n`);
   const stop = (): void => {
     void agent.stop().then(() => process.exit(0));

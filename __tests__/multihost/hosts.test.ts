@@ -13,6 +13,7 @@ if (!CAN) console.warn('multi-host tests skipped: creating network namespaces ne
 const maybe = CAN ? describe : describe.skip;
 
 const ROOT = new URL('./fixtures/root-a.ts', import.meta.url).pathname;
+const FINDER = new URL('./fixtures/finder.ts', import.meta.url).pathname;
 const CLI = new URL('../../bin/furrow.ts', import.meta.url).pathname;
 const NODE = [process.execPath, '--conditions=furrow-source', '--no-warnings'];
 
@@ -34,7 +35,7 @@ maybe('actors on other hosts', () => {
 
   const agentOut: Record<string, ReturnType<typeof lines>> = {};
   function startAgent(host: string, keyFile: string): Promise<ChildProcess> {
-    const agent = lab.spawnIn(host, [...NODE, CLI, 'agent', '--host', host, '--key-file', keyFile], env);
+    const agent = lab.spawnIn(host, [...NODE, CLI, 'agent', '--host', host, '--addr', lab.hosts[host]!.addr, '--key-file', keyFile], env);
     agents[host] = agent;
     agentOut[host] = lines(agent);
     return agentOut[host]
@@ -46,20 +47,36 @@ maybe('actors on other hosts', () => {
     const child = lab.spawnIn('a', [...NODE, ROOT, scenario, host, dir], { ...env, FURROW_HOST_ADDR: lab.hosts.a!.addr });
     let err = '';
     child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
-    child.once('exit', (code) => code !== 0 && console.error(`root-a ${scenario} exited ${code}:\n${err}`));
+    child.once('exit', (code, signal) => code !== 0 && signal === null && console.error(`root-a ${scenario} exited ${code}:\n${err}`));
     const out = lines(child);
     return { child, out, events: () => out.all.map((l) => JSON.parse(l)) };
   }
 
+  /** Run the finder on `host` (a root that joined the cluster); its one answer. */
+  function finder(host: string, ...args: string[]): { child: ChildProcess; answer: Promise<Record<string, any>> } {
+    const child = lab.spawnIn(host, [...NODE, FINDER, ...args], { ...env, FURROW_HOST_ADDR: lab.hosts[host]!.addr });
+    let err = '';
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
+    const answer = lines(child)
+      .waitLine(/^\{/)
+      .then((l) => JSON.parse(l))
+      .catch((e: Error) => Promise.reject(new Error(`${e.message}\nstderr:\n${err}`)));
+    return { child, answer };
+  }
+  const netnsOf = (host: string): string => execFileSync('ip', ['netns', 'exec', lab.hosts[host]!.ns, 'readlink', '/proc/self/ns/net'], { encoding: 'utf8' }).trim();
+
   /** The processes in `host`'s namespace other than its agent. */
   const strays = (host: string): number[] => lab.pidsIn(host).filter((p) => p !== agents[host]?.pid);
+  /** What those processes are (for a failure message). */
+  const describe = (pids: number[]): string =>
+    pids.length ? execFileSync('ps', ['-o', 'pid,args', '-p', pids.join(',')], { encoding: 'utf8' }) : 'nothing';
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'furrow-hosts-'));
     writeFileSync(join(dir, 'key'), formatPskFile(newPskCredential('cluster')), { mode: 0o600 });
     writeFileSync(join(dir, 'other-key'), formatPskFile(newPskCredential('cluster')), { mode: 0o600 });
     lab = makeLab(['a', 'b', 'c', 'n']);
-    env = { ...process.env, FURROW_NATS: `nats://${lab.hosts.n!.addr}:4222`, FURROW_PSK_FILE: join(dir, 'key'), FURROW_LOG: 'warn' };
+    env = { ...process.env, FURROW_NATS: `nats://${lab.hosts.n!.addr}:4222`, FURROW_PSK_FILE: join(dir, 'key'), FURROW_LOG: process.env.MH_LOG ?? 'warn' };
     const nats = lab.spawnIn('n', ['nats-server', '-a', lab.hosts.n!.addr, '-p', '4222']);
     await new Promise<void>((resolve, reject) => {
       nats.stderr!.setEncoding('utf8').on('data', (d: string) => d.includes('Server is ready') && resolve());
@@ -139,5 +156,40 @@ maybe('actors on other hosts', () => {
     const { child, events } = runRoot('refused', 'nowhere');
     expect(await exitOf(child)).toEqual({ code: 0, signal: null });
     expect(events().find((e) => e.event === 'failed')?.message).toMatch(/no agent of host 'nowhere' answered/);
+  });
+
+  test('discovery across hosts on NATS: waitForActor sees an actor on another host appear, every host lists the tree, a stopped actor is gone, and the registry still answers when the root\'s host is cut off', async () => {
+    // c waits for an actor that does not exist yet
+    const waiting = finder('c', 'wait', 'svc');
+    const { child: rootA, out } = runRoot('cluster', 'b');
+    await out.waitLine(/"up"/);
+    const waited = await waiting.answer;
+    expect(waited.where.netns).toBe(netnsOf('b'));
+    await exitOf(waiting.child);
+
+    const listed = await finder('c', 'list').answer;
+    expect(listed.names).toEqual(expect.arrayContaining(['root', 'svc', 'near', 'finder']));
+    expect(listed.kinds).toEqual(['tcp']);
+    // a fork child of the root on a, found from c over TLS-PSK
+    expect((await finder('c', 'find', 'near').answer).where.netns).toBe(netnsOf('a'));
+
+    rootA.stdin!.write('stop-svc\n');
+    await out.waitLine(/"svc-stopped"/);
+    expect((await finder('c', 'find', 'svc').answer).found).toBe(false);
+
+    // host a goes silent: its actors cannot answer, the rest of the cluster still does
+    lab.setLink('a', false);
+    try {
+      const after = await finder('b', 'list').answer;
+      expect(after.names).toContain('finder');
+      expect(after.names).not.toContain('near');
+      expect(after.names).not.toContain('root');
+      expect(after.ms).toBeLessThan(3000);
+    } finally {
+      lab.setLink('a', true);
+    }
+    rootA.kill('SIGTERM');
+    await exitOf(rootA);
+    await eventually(() => strays('a').length === 0 && strays('b').length === 0, 10_000, `left: ${describe([...strays('a'), ...strays('b')])}`);
   });
 });

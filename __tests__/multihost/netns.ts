@@ -17,7 +17,7 @@ export interface NetHost {
 /** A set of hosts on one bridge. */
 export interface NetLab {
   hosts: Record<string, NetHost>;
-  /** Run `argv` inside `host`'s namespace (stdout and stderr piped). */
+  /** Run `argv` inside `host`'s namespace (stdin, stdout and stderr piped). */
   spawnIn(host: string, argv: string[], env?: NodeJS.ProcessEnv): ChildProcess;
   /** Take a host's link down (a cable pulled) or bring it back up. */
   setLink(host: string, up: boolean): void;
@@ -67,7 +67,7 @@ export function makeLab(names: string[], subnet = 77): NetLab {
   const lab: NetLab = {
     hosts,
     spawnIn(host, argv, env = process.env) {
-      return spawn('ip', ['netns', 'exec', hosts[host]!.ns, ...argv], { stdio: ['ignore', 'pipe', 'pipe'], env });
+      return spawn('ip', ['netns', 'exec', hosts[host]!.ns, ...argv], { stdio: ['pipe', 'pipe', 'pipe'], env });
     },
     setLink(host, up) {
       ip('-n', hosts[host]!.ns, 'link', 'set', hosts[host]!.dev, up ? 'up' : 'down');

@@ -9,7 +9,8 @@ import { ignore, log } from 'furrow';
 import { getSpawnBackend, readPskFile, PSK_FILE_ENV, type SpawnedChild } from 'furrow/spawn';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { LeaseWatch } from './lease.ts';
-import { connectNats, encodeJson, HOST_NAME, natsServers, subjects, type ExitNotice, type KillAsk, type SpawnAsk, type SpawnReply } from './nats.ts';
+import { HOST_ADDR_ENV } from './listener.ts';
+import { connectNats, encodeJson, HOST_NAME, NATS_ENV, natsServers, subjects, type ExitNotice, type KillAsk, type SpawnAsk, type SpawnReply } from './nats.ts';
 
 /** Options of {@link startAgent}. */
 export interface AgentOptions {
@@ -19,6 +20,8 @@ export interface AgentOptions {
   nats?: string | string[];
   /** the key file the actors use to reach their parents (default `FURROW_PSK_FILE`) */
   keyFile?: string;
+  /** this host's address, where its actors listen for peers on other hosts (default `FURROW_HOST_ADDR`; needed by trees that joined a cluster) */
+  hostAddr?: string;
   /** how long an actor gets to exit after its SIGTERM before SIGKILL (ms, default 2000) */
   killMs?: number;
   /** told when the agent loses NATS and when it is back (it reconnects on its own) */
@@ -54,7 +57,13 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
   readPskFile(keyFile);
   const killMs = opts.killMs ?? 2000;
   const host = opts.host;
-  const nc = await connectNats(natsServers(opts.nats), `furrow-agent-${host}`);
+  const servers = natsServers(opts.nats);
+  const hostAddr = opts.hostAddr ?? process.env[HOST_ADDR_ENV];
+  // what the actors started here are given: the key file's path (never the key), and the
+  // cluster they are in, for trees that joined one (cluster.ts)
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, [PSK_FILE_ENV]: keyFile, [NATS_ENV]: servers.join(',') };
+  if (hostAddr) childEnv[HOST_ADDR_ENV] = hostAddr;
+  const nc = await connectNats(servers, `furrow-agent-${host}`);
   const running = new Map<string, Running>();
   const fork = getSpawnBackend('fork');
 
@@ -76,8 +85,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       uuid: ask.uuid,
       parentAddr: { kind: 'tcp', host: ask.parent.host, port: ask.parent.port },
       execArgv: ask.execArgv,
-      // the actor reads the same key file to reach its parent (its path, never the key)
-      env: { ...process.env, [PSK_FILE_ENV]: keyFile },
+      env: childEnv,
       options: {},
     }) as SpawnedChild;
     running.set(ask.uuid, { name: ask.name, pid: proc.pid, parentUuid: ask.parentUuid, proc });

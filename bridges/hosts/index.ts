@@ -2,6 +2,7 @@
 // backend: `an.startActor('w', { backend: 'remote', host: 'b', enableModules })`
 // starts `w` on host b through b's agent (`furrow agent`), found on NATS; the actor
 // links back to its parent over TLS-PSK and is supervised like a local child.
+// `joinCluster()` makes discovery span hosts too (a registry on NATS).
 //
 // @example
 // ```ts
@@ -18,7 +19,10 @@ import { remoteBackend } from './remote-backend.ts';
 
 registerSpawnBackend('remote', remoteBackend);
 
-export { remoteBackend, HOST_ADDR_ENV, LOST_AFTER_MS, SPAWN_TIMEOUT_MS, type RemoteActorOptions } from './remote-backend.ts';
+export { HOST_ADDR_ENV } from './listener.ts';
+export { remoteBackend, LOST_AFTER_MS, SPAWN_TIMEOUT_MS, type RemoteActorOptions } from './remote-backend.ts';
 export { startAgent, type Agent, type AgentOptions } from './agent.ts';
+export { joinCluster, installRegistryBackend, type ClusterOptions } from './cluster.ts';
+export { NatsRegistry, STALL_MS, LOOKUP_MAX_MS, type ClusterSettings } from './nats-registry.ts';
 export { LEASE_EVERY_MS, LEASE_TIMEOUT_MS } from './lease.ts';
 export { NATS_ENV, DEFAULT_NATS } from './nats.ts';

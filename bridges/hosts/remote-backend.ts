@@ -1,19 +1,18 @@
 // The 'remote' spawn backend: `startActor(name, { backend: 'remote', host: 'b' })`
 // asks host b's agent, over NATS, to start the actor there. The actor connects back
-// to this actor's TLS-PSK listener (opened on first use, at `listenHost`) and is then
+// to this actor's TLS-PSK listener (listener.ts, at `listenHost`) and is then
 // a child like any other: same portal, contexts, streams, errors and cancels. This
 // side publishes a lease while it has actors on other hosts (lease.ts), and learns of
 // their exits from the agent's notices. If the agent cannot confirm a SIGKILL within
 // `LOST_AFTER_MS` (its host is gone or cut off), the child counts as exited: the
 // agent's lease watch, or the actor's own orphan watchdog, ends it over there.
-import { currentActor, log, type Actor } from 'furrow';
-import { listenTlsPsk, readPskFile, type Address, type ChildExit, type SpawnBackend, type SpawnedChild, type SpawnRequest } from 'furrow/spawn';
+import { currentActor, log } from 'furrow';
+import type { ChildExit, SpawnBackend, SpawnedChild, SpawnRequest } from 'furrow/spawn';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { publishLease } from './lease.ts';
+import { hostListener } from './listener.ts';
 import { connectNats, encodeJson, HOST_NAME, natsServers, subjects, type ExitNotice, type SpawnAsk, type SpawnReply } from './nats.ts';
 
-/** The environment variable with the address this host's actors listen on for other hosts. */
-export const HOST_ADDR_ENV = 'FURROW_HOST_ADDR';
 /** How long after a SIGKILL request an unconfirmed remote child counts as exited (ms). */
 export const LOST_AFTER_MS = 1000;
 /** How long to wait for an agent's answer to a spawn request (ms). */
@@ -36,25 +35,6 @@ declare module 'furrow' {
     /** `startActor(name, { backend: 'remote', host: 'b' })`: an actor on another host */
     remote: RemoteActorOptions;
   }
-}
-
-/** Each actor's listener for its children on other hosts, opened on first use. */
-const listeners = new WeakMap<Actor, Promise<Address>>();
-
-function listenerOf(actor: Actor, o: Partial<RemoteActorOptions>): Promise<Address> {
-  let addr = listeners.get(actor);
-  if (!addr) {
-    const host = o.listenHost ?? process.env[HOST_ADDR_ENV];
-    if (!host) throw new TypeError(`an actor on another host connects back to this one: set ${HOST_ADDR_ENV} or pass listenHost (this host's address)`);
-    const cred = readPskFile(o.keyFile);
-    addr = listenTlsPsk(cred, { host }).then((l) => {
-      actor.acceptFrom(l);
-      return l.address;
-    });
-    listeners.set(actor, addr);
-    addr.catch(() => listeners.delete(actor));
-  }
-  return addr;
 }
 
 /** One NATS connection per server list, open while remote children live, with their parents' leases. */
@@ -113,8 +93,7 @@ async function spawnRemote(req: SpawnRequest): Promise<SpawnedChild> {
     throw new TypeError(`backend 'remote' needs { host }: the name of a host whose agent runs (got ${JSON.stringify(host)})`);
   }
   const actor = currentActor();
-  const parentAddr = await listenerOf(actor, o);
-  if (parentAddr.kind !== 'tcp') throw new Error('internal: a TLS-PSK listener with a non-TCP address');
+  const parentAddr = await hostListener(actor, o.listenHost, o.keyFile);
   const { session, release } = acquire(natsServers(o.nats));
   try {
     const nc = await session.nc;

@@ -13,6 +13,7 @@ import { Actor, linkOptionsFor, sameAddr } from './runtime.ts';
 import { startOrphanWatchdog } from './orphan-watchdog.ts';
 import { DEFAULT_TEARDOWN_GRACE_MS, type TeardownOptions } from './teardown.ts';
 import { registerBuiltinBackends } from './spawn/builtin-backends.ts';
+import { installRegistryBackendFrom, type RegistryBackendRef } from './registry-backend.ts';
 
 // A child actor may start actors of its own.
 registerBuiltinBackends();
@@ -46,6 +47,9 @@ export async function childMain(early: EarlyLink): Promise<void> {
   const transport = await earlyTransport(early);
   const conn = await openConnection(transport, { name: boot.name, uuid: boot.uuid, ...linkOptionsFor(transport), aidSent: true });
   const spec = await conn.receiveSpawnSpec();
+  // a tree that shares a registry beyond this host: install it before registering
+  const registry = spec.runtimeVars.registry as RegistryBackendRef | undefined;
+  if (registry) await installRegistryBackendFrom(registry);
   const actor = new Actor({ name: spec.name, uuid: boot.uuid, isRoot: false, parentUid: spec.parent, registryAddr: spec.registryAddr, runtimeVars: spec.runtimeVars });
   actor.parentConn = conn;
   // the parent's log setting (its option, or its FURROW_LOG) wins over ours
@@ -80,7 +84,7 @@ export async function childMain(early: EarlyLink): Promise<void> {
       // a child of the registrar is registered by its parent from our `ready` answer;
       // others register here, overlapping with importing the enabled modules
       const registering =
-        spec.registryAddr && !sameAddr(spec.registryAddr, spec.parentAddr) ? actor.registrarCall('register', actor.uid, actor.addr) : undefined;
+        registry || (spec.registryAddr && !sameAddr(spec.registryAddr, spec.parentAddr)) ? actor.registrarCall('register', actor.uid, actor.addr) : undefined;
       try {
         await Promise.all([...spec.enableModules.map((m) => actor.enable(m)), registering]);
       } catch (err) {

@@ -16,6 +16,7 @@ export type { TeardownOptions, TeardownOutcome } from './teardown.ts';
 export type { RootOptions } from './root.ts';
 export type { RegistryEntry } from './registry.ts';
 export { findActor, waitForActor, getRegistry } from './discovery.ts';
+export { useRegistryBackend, type RegistryBackend, type RegistryBackendRef } from './registry-backend.ts';
 export { tree, DEFAULT_TREE_BUDGET_MS, type TreeNode, type TreeTask, type TreeContext, type TreeOptions, type ActorState } from './tree.ts';
 export { renderTree, formatDuration, type RenderTreeOptions } from './tree-render.ts';
 export { fetchTree, socketsOfPid, type AttachTarget } from './tree-attach.ts';

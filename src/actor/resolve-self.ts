@@ -13,6 +13,7 @@ export const BUNDLE_ENTRIES: ReadonlyMap<string, string> = new Map([
   ['furrow/rxjs', 'rxjs.js'],
   ['furrow/queue', 'queue.js'],
   ['furrow/asyncio', 'asyncio.js'],
+  ['furrow/hosts', 'hosts.js'],
 ]);
 
 /**

@@ -12,6 +12,7 @@ import { removeStaleSockets } from '../ipc/index.ts';
 import { normalizeModule } from './modules.ts';
 import { Actor, _clearCurrent, maybeCurrentActor } from './runtime.ts';
 import { dumpTreeOnSignal } from './tree-dump.ts';
+import { registryBackend } from './registry-backend.ts';
 
 /** The signals that start an orderly teardown of the whole tree at the root. */
 const TEARDOWN_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
@@ -88,6 +89,8 @@ export async function acquireActor(opts: RootOptions = {}): Promise<{ actor: Act
       actor.run(async () => {
         await Promise.all((opts.enableModules ?? []).map((m) => actor.enable(normalizeModule(m))));
         actor.registrar!.register(actor.uid, actor.addr, null);
+        // a tree sharing a registry beyond this host (furrow/hosts' joinCluster) publishes its root too
+        if (registryBackend()) await actor.registrarCall('register');
         ready();
         await stop.wait();
       }),

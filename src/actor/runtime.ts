@@ -12,6 +12,7 @@ import { Portal, RUNTIME_NS } from './portal.ts';
 import { Registrar, type RegistryEntry } from './registry.ts';
 import { ModuleNotEnabledError, serveDialog, type RpcTask } from './rpc.ts';
 import { killTree } from './spawn/kill-tree.ts';
+import { registryBackend } from './registry-backend.ts';
 import { describeTree } from './tree-describe.ts';
 
 /** Options of an actor's runtime. */
@@ -128,6 +129,7 @@ export class Actor {
   #peers = new Map<string, Promise<Connection>>();
   #onCancel: (() => void)[] = [];
   #extraListeners: Listener[] = [];
+  #atStop: (() => void)[] = [];
   /** accepted connections whose handshake is not done yet */
   #handshaking = 0;
 
@@ -195,7 +197,13 @@ export class Actor {
       // and the server closes once the peers hang up: no need to wait for that
       void listener.close();
       for (const l of this.#extraListeners) void l.close();
+      for (const f of this.#atStop.splice(0)) f();
     }
+  }
+
+  /** @internal Call `f` once this actor has stopped (a registry backend withdraws its entry). */
+  atStop(f: () => void): void {
+    this.#atStop.push(f);
   }
 
   /**
@@ -273,16 +281,17 @@ export class Actor {
 
   /** @internal A connection to the actor at `addr` (one per address, reused). */
   async connect(addr: Address): Promise<Connection> {
-    if (addr.kind !== 'uds') throw new Error(`only uds addresses are supported for now (got ${addr.kind})`);
-    const key = addr.path;
+    const backend = registryBackend();
+    if (addr.kind !== 'uds' && !backend) throw new Error(`a ${addr.kind} address needs a registry backend to dial it (furrow/hosts)`);
+    const key = addr.kind === 'uds' ? addr.path : `${addr.host}:${addr.port}`;
     let p = this.#peers.get(key);
     if (p) {
       const c = await p.catch(ignore('the earlier attempt to connect failed: try again'));
       if (c && !c.closed) return c;
     }
     p = (async () => {
-      const t = await connectUds(addr.path);
-      const c = await openConnection(t, { name: this.name, uuid: this.uuid, ...LINK_OPTIONS });
+      const t = addr.kind === 'uds' ? await connectUds(addr.path) : await backend!.dial(addr);
+      const c = await openConnection(t, { name: this.name, uuid: this.uuid, ...linkOptionsFor(t) });
       this.serveSoon(c, 'peer');
       return c;
     })();
@@ -297,8 +306,18 @@ export class Actor {
     return this.registrar;
   }
 
-  /** @internal Call a registrar function (locally in the root, over a connection elsewhere). */
+  /**
+   * @internal Call a registrar function: on the registry backend if one is installed
+   * (registry-backend.ts), else locally in the root, over a connection elsewhere.
+   */
   async registrarCall(func: 'register' | 'unregister' | 'find' | 'list' | 'waitFor', ...args: unknown[]): Promise<unknown> {
+    const backend = registryBackend();
+    if (backend) {
+      if (func === 'register') return backend.register(this);
+      // entries go when their actor stops or its host goes silent: nothing to remove by hand
+      if (func === 'unregister') return false;
+      return backend[func](args[0] as string);
+    }
     if (this.registrar) {
       if (func === 'register') return this.registrar.register(args[0] as Uid, args[1] as Address, null);
       return (runtimeFns[func] as RuntimeFn)(this, null as unknown as Connection, ...args);

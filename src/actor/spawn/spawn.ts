@@ -10,6 +10,7 @@ import { Portal, RUNTIME_NS } from '../portal.ts';
 import { linkOptionsFor, type Actor } from '../runtime.ts';
 import { getSpawnBackend, type ChildExit, type SpawnedChild } from './backend.ts';
 import { inheritedExecArgv } from './exec-argv.ts';
+import { registryBackendRef } from '../registry-backend.ts';
 import { noteChildEnded, noteChildStarted } from './thread-children.ts';
 
 /** Options of `startActor` / `runInActor` that every backend understands. */
@@ -57,6 +58,12 @@ export interface ChildActor {
   conn: Connection;
   process: SpawnedChild;
   exit: ChildExit | null;
+}
+
+/** The child's runtime settings, naming this process's registry backend if one is installed. */
+function withRegistry(vars: Record<string, unknown>): Record<string, unknown> {
+  const registry = registryBackendRef();
+  return registry ? { ...vars, registry } : vars;
 }
 
 /** Start a child actor of `actor` and return it once it is ready to serve. */
@@ -115,7 +122,7 @@ export async function spawnChild(actor: Actor, name: string, opts: StartActorOpt
       registryAddr: proc.remote ? null : actor.isRoot ? actor.addr : actor.registryAddr,
       enableModules: enable,
       debugMode: false,
-      runtimeVars: opts.runtimeVars ?? {},
+      runtimeVars: withRegistry(opts.runtimeVars ?? {}),
     });
     const portal = new Portal(conn);
     const info = (await portal.runFromNs(RUNTIME_NS, 'ready')) as { pid: number; addr: Portal['addr'] };
