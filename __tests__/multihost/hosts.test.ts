@@ -6,7 +6,7 @@ import { mkdtempSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatPskFile, newPskCredential } from '../../src/spawn.ts';
-import { exitOf, lines, makeLab, netnsAvailable, type NetLab } from './netns.ts';
+import { exitOf, lines, makeLab, netnsAvailable, type NetLab } from '../../scripts/netns-lab.ts';
 
 const CAN = netnsAvailable();
 if (!CAN) console.warn('multi-host tests skipped: creating network namespaces needs root and `ip netns` (CI runs them as root)');

@@ -1,4 +1,4 @@
-// Test support: "hosts" on one machine. Each host is a Linux network namespace with
+// Test and bench support: "hosts" on one machine. Each host is a Linux network namespace with
 // its own address on a bridge that lives in a namespace of its own, so no traffic
 // touches the machine's own network. Needs root (`ip netns`); `netnsAvailable()` says
 // whether this run can make them (CI runs as root and must; see docs/multihost.md).
