@@ -4,6 +4,6 @@
 // child's output, and the fd numbers a child reads (3) and writes (4) frames on.
 // Users who only open nurseries and actors never need it.
 export * from './actor/spawn/index.ts';
-export { StreamTransport, TransportError, relayLines, CHILD_READ_FD, CHILD_WRITE_FD } from './ipc/index.ts';
+export { StreamTransport, TransportError, relayLines, frame, CHILD_READ_FD, CHILD_WRITE_FD, type Transport } from './ipc/index.ts';
 // for backends that start actors on other hosts (furrow/hosts)
 export { listenTlsPsk, connectTlsPsk, readPskFile, newPskCredential, formatPskFile, PSK_FILE_ENV, MIN_PSK_BYTES, type PskCredential, type Address } from './ipc/index.ts';

@@ -145,6 +145,20 @@ maybe('actors on other hosts', () => {
     await startAgent('b', join(dir, 'key'));
   });
 
+  test('a Python asyncio actor on another host, linked through its agent: calls, a boxed error with its traceback, a cancel reaching finally, a stream', async () => {
+    const { child, events } = runRoot('python', 'b');
+    expect(await exitOf(child)).toEqual({ code: 0, signal: null });
+    const ev = Object.fromEntries(events().map((e) => [e.event, e]));
+    expect(ev.where.name).toBe('py');
+    expect(lab.pidsIn('b')).not.toContain(ev.where.pid);
+    expect(ev.echo.value).toEqual({ a: [1, 2] });
+    expect(ev.error).toMatchObject({ isRemote: true, type: 'ValueError', message: 'python boom' });
+    expect(ev.error.stack).toMatch(/fx_basic\.py/);
+    expect(ev.cancelled.events).toContain('finally remote-sleeper');
+    expect(ev.stream).toEqual({ event: 'stream', n: 1000, got: 1000 });
+    await eventually(() => strays('b').length === 0, 5000, `b still runs ${describe(strays('b'))}`);
+  });
+
   test('an agent without the right key: its actor cannot link back, the spawn fails clearly, and nothing runs there', async () => {
     const { child, events } = runRoot('refused', 'c');
     expect(await exitOf(child)).toEqual({ code: 0, signal: null });

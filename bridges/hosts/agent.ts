@@ -4,9 +4,10 @@
 // agent's key file), so the parent supervises it as any child: errors go up its link,
 // cancels come down it. The agent only starts, signals and reports exits, and stops
 // a parent's actors when that parent's lease lapses (lease.ts). When the agent itself
-// dies, each actor's orphan watchdog sees its OS parent gone and ends it.
-import { ignore, log } from 'furrow';
-import { getSpawnBackend, readPskFile, PSK_FILE_ENV, type SpawnedChild } from 'furrow/spawn';
+// dies, each actor's orphan watchdog sees its OS parent gone and ends it. Python
+// actors are linked through the agent (spawnPython below).
+import { ignore, ignoring, log } from 'furrow';
+import { connectTlsPsk, frame, getSpawnBackend, readPskFile, PSK_FILE_ENV, type SpawnedChild, type SpawnRequest, type Transport } from 'furrow/spawn';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { LeaseWatch } from './lease.ts';
 import { HOST_ADDR_ENV } from './listener.ts';
@@ -79,15 +80,16 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     for (const uuid of children) signal(uuid, 'SIGTERM');
   });
 
-  const spawn = (ask: SpawnAsk): SpawnReply => {
-    const proc = fork.spawn({
+  const spawn = async (ask: SpawnAsk): Promise<SpawnReply> => {
+    const req = {
       name: ask.name,
       uuid: ask.uuid,
-      parentAddr: { kind: 'tcp', host: ask.parent.host, port: ask.parent.port },
+      parentAddr: { kind: 'tcp' as const, host: ask.parent.host, port: ask.parent.port },
       execArgv: ask.execArgv,
       env: childEnv,
       options: {},
-    }) as SpawnedChild;
+    };
+    const proc = ask.runtime === 'python' ? await spawnPython(req, ask, keyFile) : (fork.spawn(req) as SpawnedChild);
     running.set(ask.uuid, { name: ask.name, pid: proc.pid, parentUuid: ask.parentUuid, proc });
     leases.hold(ask.parentUuid, ask.uuid);
     log.info("host '%s': started actor '%s' (pid %d) for parent %s", host, ask.name, proc.pid, ask.parentUuid.slice(0, 8));
@@ -101,13 +103,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     return { pid: proc.pid };
   };
 
-  serve(nc, subjects.spawn(host), (ask: SpawnAsk) => {
-    try {
-      return spawn(ask);
-    } catch (err) {
-      return { error: (err as Error).message };
-    }
-  });
+  serve(nc, subjects.spawn(host), (ask: SpawnAsk) => spawn(ask).catch((err: Error) => ({ error: err.message })));
   serve(nc, subjects.kill(host), (ask: KillAsk) => ({ ok: signal(ask.uuid, ask.signal === 'SIGKILL' ? 'SIGKILL' : 'SIGTERM') }));
   serve(nc, subjects.ping(host), () => ({ host, pid: process.pid, actors: running.size }));
   void watchNats(nc, host, opts.onNats);
@@ -151,13 +147,38 @@ function serve<A>(nc: NatsConnection, subject: string, handle: (ask: A) => unkno
   nc.subscribe(subject, {
     callback: (err, msg) => {
       if (err) return;
-      let reply: unknown;
-      try {
-        reply = handle(msg.json<A>());
-      } catch (e) {
-        reply = { error: `bad request on ${subject}: ${(e as Error).message}` };
-      }
-      msg.respond(encodeJson(reply));
+      void (async () => {
+        let reply: unknown;
+        try {
+          reply = await handle(msg.json<A>());
+        } catch (e) {
+          reply = { error: `bad request on ${subject}: ${(e as Error).message}` };
+        }
+        msg.respond(encodeJson(reply));
+      })();
     },
   });
+}
+
+/**
+ * A Python actor here for a parent elsewhere. The Python runtime speaks to its parent
+ * over pipes and has no TLS-PSK of its own (Python's ssl module gains PSK only in 3.13),
+ * so the agent links it: it starts the actor with furrow/asyncio's backend, connects to
+ * the parent over TLS-PSK, and passes whole frames both ways. The parent sees the
+ * actor's own handshake, heartbeat answers and records; either side ending ends the other.
+ */
+async function spawnPython(req: SpawnRequest, ask: SpawnAsk, keyFile: string | undefined): Promise<SpawnedChild> {
+  await import('furrow/asyncio');
+  const proc = await getSpawnBackend('python').spawn({ ...req, options: ask.options ?? {} });
+  let outer: Transport;
+  try {
+    outer = await connectTlsPsk(ask.parent.host, ask.parent.port, readPskFile(keyFile));
+  } catch (err) {
+    proc.kill('SIGKILL');
+    throw err;
+  }
+  const inner = proc.transport!;
+  inner.attach({ frame: (body) => ignoring('the parent link is gone: its end closes this one', () => outer.write(frame(body))), closed: () => outer.close() });
+  outer.attach({ frame: (body) => ignoring('the actor link is gone: its end closes this one', () => inner.write(frame(body))), closed: () => inner.close() });
+  return { ...proc, transport: undefined };
 }

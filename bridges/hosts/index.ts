@@ -15,12 +15,13 @@
 // });
 // ```
 import { registerSpawnBackend } from 'furrow/spawn';
-import { remoteBackend } from './remote-backend.ts';
+import { remoteBackend, remotePythonBackend } from './remote-backend.ts';
 
 registerSpawnBackend('remote', remoteBackend);
+registerSpawnBackend('remote-python', remotePythonBackend);
 
 export { HOST_ADDR_ENV } from './listener.ts';
-export { remoteBackend, LOST_AFTER_MS, SPAWN_TIMEOUT_MS, type RemoteActorOptions } from './remote-backend.ts';
+export { remoteBackend, remotePythonBackend, type RemotePythonActorOptions, LOST_AFTER_MS, SPAWN_TIMEOUT_MS, type RemoteActorOptions } from './remote-backend.ts';
 export { startAgent, type Agent, type AgentOptions } from './agent.ts';
 export { joinCluster, installRegistryBackend, type ClusterOptions } from './cluster.ts';
 export { NatsRegistry, STALL_MS, LOOKUP_MAX_MS, type ClusterSettings } from './nats-registry.ts';

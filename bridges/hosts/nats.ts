@@ -36,6 +36,10 @@ export interface SpawnAsk {
   /** where the child connects back to (the parent's TLS-PSK listener) */
   parent: { host: string; port: number };
   execArgv: string[];
+  /** 'python': a Python asyncio actor (furrow/asyncio's backend on that host), linked through the agent */
+  runtime?: 'node' | 'python';
+  /** the Python backend's options there (`python`, `cwd`) */
+  options?: Record<string, unknown>;
 }
 
 /** The agent's answer to a spawn request. */

@@ -30,10 +30,20 @@ export interface RemoteActorOptions {
   keyFile?: string;
 }
 
+/** `startActor(name, { backend: 'remote-python', host, python, cwd, enableModules })`. */
+export interface RemotePythonActorOptions extends RemoteActorOptions {
+  /** the interpreter on that host (default `python3` on the agent's PATH) */
+  python?: string;
+  /** the Python actor's working directory there */
+  cwd?: string;
+}
+
 declare module 'furrow' {
   interface SpawnBackendOptions {
-    /** `startActor(name, { backend: 'remote', host: 'b' })`: an actor on another host */
+    /** `startActor(name, { backend: 'remote', host: 'b' })`: a Node actor on another host */
     remote: RemoteActorOptions;
+    /** `startActor(name, { backend: 'remote-python', host: 'b', python })`: a Python actor on another host */
+    'remote-python': RemotePythonActorOptions;
   }
 }
 
@@ -86,8 +96,8 @@ function holdLease(session: Session, nc: NatsConnection, parentUuid: string): ()
   };
 }
 
-async function spawnRemote(req: SpawnRequest): Promise<SpawnedChild> {
-  const o = req.options as Partial<RemoteActorOptions>;
+async function spawnRemote(req: SpawnRequest, runtime: 'node' | 'python'): Promise<SpawnedChild> {
+  const o = req.options as Partial<RemotePythonActorOptions>;
   const host = o.host;
   if (typeof host !== 'string' || !HOST_NAME.test(host)) {
     throw new TypeError(`backend 'remote' needs { host }: the name of a host whose agent runs (got ${JSON.stringify(host)})`);
@@ -107,7 +117,8 @@ async function spawnRemote(req: SpawnRequest): Promise<SpawnedChild> {
         settle({ code: n.code, signal: n.signal });
       },
     });
-    const ask: SpawnAsk = { name: req.name, uuid: req.uuid, parentUuid: actor.uuid, parent: { host: parentAddr.host, port: parentAddr.port }, execArgv: req.execArgv };
+    const ask: SpawnAsk = { name: req.name, uuid: req.uuid, parentUuid: actor.uuid, parent: { host: parentAddr.host, port: parentAddr.port }, execArgv: req.execArgv, runtime };
+    if (runtime === 'python') ask.options = { python: o.python, cwd: o.cwd };
     let reply: SpawnReply;
     try {
       reply = (await nc.request(subjects.spawn(host), encodeJson(ask), { timeout: SPAWN_TIMEOUT_MS })).json<SpawnReply>();
@@ -145,5 +156,7 @@ async function spawnRemote(req: SpawnRequest): Promise<SpawnedChild> {
   }
 }
 
-/** The 'remote' backend (registered by `furrow/hosts`). */
-export const remoteBackend: SpawnBackend = { runtime: 'node', spawn: spawnRemote };
+/** The 'remote' backend: Node actors on other hosts (registered by `furrow/hosts`). */
+export const remoteBackend: SpawnBackend = { runtime: 'node', spawn: (req) => spawnRemote(req, 'node') };
+/** The 'remote-python' backend: Python asyncio actors on other hosts, linked through their agent (registered by `furrow/hosts`). */
+export const remotePythonBackend: SpawnBackend = { runtime: 'python', spawn: (req) => spawnRemote(req, 'python') };
