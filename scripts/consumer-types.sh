@@ -30,6 +30,7 @@ import { runPromise } from 'furrow/promise';
 import { fromObservable } from 'furrow/rxjs';
 import { openTaskQueue, openActorPool } from 'furrow/queue';
 import 'furrow/asyncio';
+import { joinCluster, type RemoteActorOptions } from 'furrow/hosts';
 import { of } from 'rxjs';
 
 export const echo = context(async (ctx, word: string) => {
@@ -43,6 +44,8 @@ const n: number | undefined = await openNursery(async (nursery) => {
 await openActorNursery(async (an) => {
   const p: Portal = await an.startActor('a', { enableModules: [import.meta.filename] });
   const len: number | undefined = await p.openContext(echo, ['hi'], async (_ctx, first) => first.length);
+  const remote: RemoteActorOptions = { host: 'b', listenHost: '10.0.0.1' };
+  if (process.env.NEVER) await an.startActor('r', { backend: 'remote', ...remote, enableModules: [import.meta.filename] });
   return len;
 });
 for await (const v of fromObservable(of(1, 2))) console.log(v + 1);
@@ -51,9 +54,10 @@ await openActorPool({ size: 1, enableModules: [] }, async (pool) => pool.size);
 const backend: SpawnBackend | undefined = undefined;
 if (backend) registerSpawnBackend('mine', backend);
 killTree(-1);
+if (process.env.NEVER) joinCluster({ hostAddr: '10.0.0.1' });
 console.log(n);
 TS
-npm install --silent --no-audit --no-fund "./$tarball" rxjs@7.8.2 p-queue@10.0.0 typescript@5.9.3
+npm install --silent --no-audit --no-fund "./$tarball" rxjs@7.8.2 p-queue@10.0.0 @nats-io/transport-node@3.4.0 typescript@5.9.3
 echo "TypeScript $(npx tsc --version)"; npx tsc -p .
 npm install --silent --no-audit --no-fund typescript@7.0.2
 echo "TypeScript $(npx tsc --version)"; npx tsc -p .

@@ -48,7 +48,10 @@ export function joinCluster(opts: ClusterOptions = {}): void {
   useRegistryBackend(new NatsRegistry(settings));
 }
 
-/** @internal Called in a child actor whose parent joined a cluster (registry-backend.ts). */
+/**
+ * Install the cluster registry in a child actor whose parent joined a cluster: the
+ * runtime calls it (the child's SpawnSpec names this module); not for users' code.
+ */
 export function installRegistryBackend(settings: ClusterSettings): void {
   const env = process.env;
   useRegistryBackend(
