@@ -102,6 +102,8 @@ maybe('actors on other hosts', () => {
     expect(ev.where.netns).not.toBe(readlinkSync('/proc/self/ns/net'));
     expect(ev.error).toMatchObject({ isRemote: true, type: 'TypeError', message: 'remote boom', src: 'w' });
     expect(ev.error.stack).toMatch(/remote-work\.ts:\d+/);
+    expect(ev.relayed).toMatchObject({ src: 'grandchild', relayPath: ['w'] });
+    expect(ev.relayed.stack).toMatch(/remote-work\.ts:\d+/);
     expect(ev.cancelled.finallyRan).toBe(true);
     expect(ev.stream).toMatchObject({ sent: 100_000, got: 100_000 });
     expect(ev.stream.maxBuffered).toBeLessThanOrEqual(64);
@@ -110,7 +112,7 @@ maybe('actors on other hosts', () => {
     await eventually(() => strays('b').length === 0, 5000, `b still runs ${strays('b')}`);
   });
 
-  test("cutting a host's link mid-call: the caller rejects within the heartbeat bound, and the remote subtree is gone within its bound", async () => {
+  test("cutting the actor's host off mid-stream: the reader rejects within the heartbeat bound, and the remote subtree is gone within its bound", async () => {
     const { child, out, events } = runRoot('hold', 'b');
     const held = JSON.parse(await out.waitLine(/"holding"/));
     expect(lab.pidsIn('b')).toEqual(expect.arrayContaining([held.pid, held.grandchild]));
@@ -121,8 +123,8 @@ maybe('actors on other hosts', () => {
       expect(goneMs).toBeLessThan(10_000);
       expect(await exitOf(child)).toEqual({ code: 0, signal: null });
       const ev = Object.fromEntries(events().map((e) => [e.event, e]));
-      expect(ev['call-rejected'].message).toMatch(/heartbeat|silent/);
-      expect(ev['call-rejected'].afterMs).toBeLessThan(8000);
+      expect(ev['stream-rejected'].message).toMatch(/heartbeat|silent/);
+      expect(ev['stream-rejected'].afterMs).toBeLessThan(8000);
       expect(ev.done.afterMs).toBeLessThan(15_000);
       // the agent noticed it lost NATS, and comes back on its own once the link does
       await agentOut.b!.waitLine(/lost NATS/);
@@ -130,6 +132,22 @@ maybe('actors on other hosts', () => {
       lab.setLink('b', true);
     }
     await agentOut.b!.waitLine(/back on NATS/);
+  });
+
+  test("cutting the parent's host off: the agent sees the parent's lease lapse and reaps its subtree, though the agent itself keeps NATS", async () => {
+    const { child, out } = runRoot('hold', 'b');
+    const held = JSON.parse(await out.waitLine(/"holding"/));
+    expect(lab.pidsIn('b')).toEqual(expect.arrayContaining([held.pid, held.grandchild]));
+    lab.setLink('a', false);
+    try {
+      const goneMs = await eventually(() => strays('b').length === 0, 15_000, `b still runs ${describe(strays('b'))}`);
+      expect(goneMs).toBeLessThan(10_000);
+      // the root, alone on its host, finds its child gone and finishes
+      expect(await exitOf(child)).toEqual({ code: 0, signal: null });
+    } finally {
+      lab.setLink('a', true);
+    }
+    expect(agents.b!.exitCode).toBeNull();
   });
 
   test("SIGKILL of a host's agent: its actors and their subtrees are gone, and the parent sees the child die", async () => {
