@@ -44,3 +44,11 @@ test('actors-parallel: CPU-bound work over the cores, same answer, speedup print
   expect(lines[1]).toMatch(/^primes below 400000: 33860 \(\d+ actors, \d+ ms\)$/);
   expect(lines[2]).toMatch(/^speedup: \d+\.\d\dx on \d+ cores$/);
 });
+
+test('debug-pause: with no terminal at the root, a pause shows where the actor stopped and lets it go on', async () => {
+  const r = await runExample('debug-pause.ts');
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  expect(r.stdout).toMatch(/-- paused in actor 'summer' \[[0-9a-f]{8}\] \(pid \d+\)\nat sumUp \(.*debug-pause\.ts:15\)/);
+  expect(r.stdout).toMatch(/no terminal at the root \(stdin is not a TTY\): summer goes on\nthe sum is 21\n$/);
+});

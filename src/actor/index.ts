@@ -8,6 +8,7 @@ export { Context } from './context.ts';
 export { MsgStream, type StreamOptions } from './stream.ts';
 export { context, isContextFn, normalizeModule, type ContextFn } from './modules.ts';
 export { currentActor, Actor } from './runtime.ts';
+export { pause } from './debug/pause.ts';
 export { registerErrorClass, boxError, unboxError } from './box.ts';
 export { ModuleNotEnabledError } from './rpc.ts';
 export { RemoteActorError, ContextCancelled, StreamOverrun, ActorDiedError, ActorKilledError, RemoteCancelIgnoredError, TransportError, MsgTypeError } from './errors.ts';

@@ -13,6 +13,7 @@ import { Registrar, type RegistryEntry } from './registry.ts';
 import { ModuleNotEnabledError, serveDialog, type RpcTask } from './rpc.ts';
 import { killTree } from './spawn/kill-tree.ts';
 import { registryBackend } from './registry-backend.ts';
+import { forwardPause, type PauseRequest } from './debug/relay.ts';
 import { describeTree } from './tree-describe.ts';
 
 /** Options of an actor's runtime. */
@@ -94,6 +95,8 @@ const runtimeFns: Record<string, RuntimeFn> = {
   list: (a) => a._registrar().list(),
   tree: (a, _c, budgetMs?: number) => describeTree(a, typeof budgetMs === 'number' && budgetMs > 0 ? budgetMs : undefined),
   waitFor: (a, _c, name: string) => a._registrar().waitFor(name),
+  // a descendant paused (debug/pause.ts): take it to the root's terminal, or on up
+  debugAttach: (a, _c, req: PauseRequest) => forwardPause(a, req),
 };
 
 /** An actor: this process's (or thread's) place in the tree. See {@link currentActor}. */

@@ -50,14 +50,16 @@ export function parentPipeTransport(opts: TransportOptions = {}): StreamTranspor
 
 /**
  * Copy `from` to `to` line by line, each line prefixed (e.g. `[worker-1] `). A last
- * line without a newline is written when `from` ends.
+ * line without a newline is written when `from` ends. `take`, if given, sees each
+ * line first and keeps it from being copied by returning true.
  */
-export function relayLines(from: Readable, prefix: string, to: Writable): void {
+export function relayLines(from: Readable, prefix: string, to: Writable, take?: (line: string) => boolean): void {
   let rest = '';
   from.setEncoding('utf8');
   from.on('data', (chunk: string) => {
-    const lines = (rest + chunk).split('\n');
+    let lines = (rest + chunk).split('\n');
     rest = lines.pop()!;
+    if (take) lines = lines.filter((l) => !take(l));
     if (lines.length) to.write(lines.map((l) => prefix + l + '\n').join(''));
   });
   from.on('end', () => {

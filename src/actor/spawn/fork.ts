@@ -1,10 +1,16 @@
 // The 'fork' backend: a Node child process running child-main.ts with the
 // parent's execArgv (so a user's loader comes along) after a start-up V8 flag of
 // our own. Its stdout and stderr are relayed by the parent, each line prefixed
-// with the actor's name. The child connects back to the
-// parent's socket; a SIGKILL takes the child's whole subtree.
+// with the actor's name; a pause request on its stderr goes to the root's terminal
+// instead (debug/relay.ts). The child connects back to the parent's socket; a SIGKILL
+// takes the child's whole subtree.
 import { relayLines } from '../../ipc/index.ts';
 import { killTree } from './kill-tree.ts';
+import { pauseLineTaker } from '../debug/relay.ts';
+import { currentActor } from '../runtime.ts';
+
+/** Pause requests on a fork child's stderr go toward the root's terminal (debug/relay.ts). */
+const takePauseLines = pauseLineTaker(currentActor);
 import { CHILD_MAIN, type ChildExit, type SpawnBackend, type SpawnRequest, type SpawnedChild } from './backend.ts';
 
 /**
@@ -27,7 +33,7 @@ export const forkBackend: SpawnBackend = {
     });
     // its output, line by line with its name in front, as a Python child's
     relayLines(child.stdout!, `[${req.name}] `, process.stdout);
-    relayLines(child.stderr!, `[${req.name}] `, process.stderr);
+    relayLines(child.stderr!, `[${req.name}] `, process.stderr, takePauseLines);
     const exited = new Promise<ChildExit>((resolve) => {
       child.once('exit', (code, signal) => resolve({ code, signal }));
       child.once('error', () => resolve({ code: child.exitCode ?? -1, signal: null }));
