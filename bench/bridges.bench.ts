@@ -68,6 +68,26 @@ const [rawRate, bridgedRate] = await measurePair(
 );
 rows.push({ name: `raw subscribe into an array (${VALUES} values, ${BURST}/macrotask)`, us: rawRate });
 rows.push(rateRow('fromObservable consumed with for await', bridgedRate, rawRate, 0.5));
+// The floor of any one-value-at-a-time async iterator: `for await` over a bare one whose
+// next() returns an already-resolved promise, with nothing else in it (no Observable,
+// no buffer, no scope). fromObservable cannot be cheaper than this.
+const [, floorRate] = await measurePair(
+  VALUES,
+  () => undefined,
+  async () => {
+    let i = 0;
+    const bare: AsyncIterableIterator<number> = {
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+      next: () => Promise.resolve(i < VALUES ? { value: i++, done: false } : { value: undefined, done: true }),
+    };
+    const out: number[] = [];
+    for await (const v of bare) out.push(v);
+  },
+  5,
+);
+rows.push({ ...rateRow('the floor: for await over a bare async iterator (no furrow, no RxJS)', floorRate, rawRate, 0.5), target: undefined, ok: undefined });
 
 // 3. 100,000 trivial jobs at the same concurrency.
 const JOBS = 100_000;
