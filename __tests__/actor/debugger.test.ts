@@ -3,7 +3,8 @@
 // REPL in the root's terminal that evaluates in the paused frame and steps; two actors
 // pausing at once get their prompts one after the other; a paused actor outlives the
 // frozen-peer bound; Ctrl-C at the REPL does not tear the tree down; pause() where it
-// cannot work says why. No process is left.
+// cannot work says why; post-mortem (`debugMode`) opens a crash REPL in the failing
+// actor, then in the root. No process is left.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openActorNursery } from '../../src/index.ts';
 import { FROZEN_PEER_MS } from '../../src/ipc/peer-liveness.ts';
@@ -78,7 +79,7 @@ test('two actors pausing at once: one REPL at a time, in turn; Ctrl-C at the REP
   const second = first === '1' ? '2' : '1';
   at = await t.waitFor(new RegExp(`\\(furrow w${first}\\) `), at);
   t.type('\x03');
-  at = await t.waitFor(/type c to let it go on/, at);
+  at = await t.waitFor(/Ctrl-C is the REPL's while it is up: type c to go on/, at);
   t.type('secret\r');
   at = await t.waitFor(first === '1' ? /42/ : /44/, at);
   // the second waits: nothing of it on the terminal until the first goes on
@@ -90,6 +91,29 @@ test('two actors pausing at once: one REPL at a time, in turn; Ctrl-C at the REP
   await t.waitFor(/done \d+/, at);
   expect(t.text()).toMatch(/result w1 43/);
   expect(t.text()).toMatch(/result w2 45/);
+  await new Promise((r) => t.child.once('exit', r));
+  expect(t.child.exitCode).toBe(0);
+  await waitAllGone(pidsOf(t.text()));
+});
+
+test('post-mortem (debugMode): a crash REPL in the failing actor with the error in scope, then one in the root when the error arrives', async () => {
+  const t = onTerminal('crash');
+  let at = await t.waitFor(/-- crashed in actor 'w1' .*task .*debug-work\.ts:failing/);
+  at = await t.waitFor(/TypeError: bad input 21/, at);
+  at = await t.waitFor(/\(furrow w1\) /, at);
+  t.type('error.message\r');
+  at = await t.waitFor(/'bad input 21'/, at);
+  // nothing has reached the root yet: its caller still waits
+  expect(t.text()).not.toMatch(/caught/);
+  t.type('c\r');
+  at = await t.waitFor(/-- crash arrived at the root from w1: failing: RemoteActorError: bad input 21/, at);
+  at = await t.waitFor(/\(furrow root\) /, at);
+  t.type('error.boxedType\r');
+  at = await t.waitFor(/'TypeError'/, at);
+  expect(t.text()).not.toMatch(/caught/);
+  t.type('c\r');
+  at = await t.waitFor(/caught RemoteActorError bad input 21/, at);
+  await t.waitFor(/done \d+/, at);
   await new Promise((r) => t.child.once('exit', r));
   expect(t.child.exitCode).toBe(0);
   await waitAllGone(pidsOf(t.text()));

@@ -22,6 +22,13 @@ export interface ActorNurseryOptions extends RootOptions, TeardownOptions {
    * given, else 3000). Sets each portal's `cancelWaitMs`.
    */
   cancelWaitMs?: number;
+  /**
+   * Post-mortem debugging: a task of a child actor (or of its descendants) that fails
+   * opens a crash REPL in that actor, in the root's terminal, before its error is
+   * boxed; then one in the root when the error arrives there (docs/observability.md).
+   * Inherited by the children's own nurseries. Default: off.
+   */
+  debugMode?: boolean;
 }
 
 type AnyFn = (...args: any[]) => any;
@@ -58,6 +65,7 @@ export class ActorNursery {
     const inherited = (actor.runtimeVars.teardown ?? {}) as TeardownOptions;
     this.#opts = { ...opts, graceMs: opts.graceMs ?? inherited.graceMs, killMs: opts.killMs ?? inherited.killMs };
     this.#opts.cancelWaitMs ??= (inherited as ActorNurseryOptions).cancelWaitMs;
+    this.#opts.debugMode ??= actor.debugMode;
   }
 
   /** Portals of the children still running. */
@@ -76,7 +84,7 @@ export class ActorNursery {
     const rec = noteChild(this.actor, name, backend);
     let child: ChildActor;
     try {
-      child = await spawnChild(this.actor, name, { ...opts, runtimeVars: { ...opts.runtimeVars, teardown, log: logSpec(), backend } });
+      child = await spawnChild(this.actor, name, { ...opts, runtimeVars: { ...opts.runtimeVars, teardown, log: logSpec(), backend } }, this.#opts.debugMode === true);
     } catch (err) {
       forgetChild(this.actor, rec);
       log.debug("spawning actor '%s' (%s) failed: %s", name, backend, err);
@@ -93,6 +101,8 @@ export class ActorNursery {
     });
     const wait = this.#opts.cancelWaitMs ?? this.#opts.graceMs;
     if (wait !== undefined) child.portal.cancelWaitMs = wait;
+    // the root's crash REPL opens where the error arrives: at the root's own portals
+    child.portal.debugMode = this.#opts.debugMode === true && this.actor.isRoot;
     this.#n.startSoon(() => this.#guard(() => this.#supervise(s)), `supervise ${name}`);
     return child.portal;
   }

@@ -50,7 +50,7 @@ export async function childMain(early: EarlyLink): Promise<void> {
   // a tree that shares a registry beyond this host: install it before registering
   const registry = spec.runtimeVars.registry as RegistryBackendRef | undefined;
   if (registry) await installRegistryBackendFrom(registry);
-  const actor = new Actor({ name: spec.name, uuid: boot.uuid, isRoot: false, parentUid: spec.parent, registryAddr: spec.registryAddr, runtimeVars: spec.runtimeVars });
+  const actor = new Actor({ name: spec.name, uuid: boot.uuid, isRoot: false, parentUid: spec.parent, registryAddr: spec.registryAddr, runtimeVars: spec.runtimeVars, debugMode: spec.debugMode });
   actor.parentConn = conn;
   // the parent's log setting (its option, or its FURROW_LOG) wins over ours
   if (typeof spec.runtimeVars.log === 'string') configureLog(spec.runtimeVars.log);

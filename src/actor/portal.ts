@@ -53,6 +53,8 @@ export class Portal {
    * from an actor nursery follow its `cancelWaitMs`, else its `graceMs`; others 3000.
    */
   cancelWaitMs = DEFAULT_CANCEL_WAIT_MS;
+  /** @internal An error arriving here opens the root's crash REPL first (a debug-mode nursery's portal, in the root). */
+  debugMode = false;
 
   /** @internal */
   constructor(conn: Connection, addr: Address | null = null) {
@@ -168,7 +170,10 @@ export class Portal {
         }
         if (m.type === 'Error') {
           finished = true;
-          throw unboxError(m.error);
+          const err = unboxError(m.error);
+          // post-mortem at the root (a debug-mode nursery's portal): the crash REPL first
+          if (this.debugMode && !isCancelled(err)) await (await import('./debug/root-crash.ts')).rootCrashRepl(err, `${this.name}: ${func}`);
+          throw err;
         }
         if (m.type === 'StartAck' && m.functype === 'context') {
           throw new TypeError(`${ns}:${func} is a context function: open it with portal.openContext(), not run()`);

@@ -10,6 +10,7 @@ import { boxCancelled, boxError } from './box.ts';
 import { Context } from './context.ts';
 import { isContextFn } from './modules.ts';
 import type { Actor } from './runtime.ts';
+import { crashPause } from './debug/stop.ts';
 import { ignore } from '../core/ignore.ts';
 
 /** A running RPC task, as the actor tracks it (to cancel it with a canceller). */
@@ -94,7 +95,11 @@ export async function serveDialog(actor: Actor, conn: Connection, dialog: Dialog
     else reply({ type: 'Error', error: ctx?.cancelledAnswer(canceller) ?? boxCancelled(self, canceller ?? conn.peerUid, reason) });
   } catch (err) {
     if (isCancelled(err)) reply({ type: 'Error', error: boxCancelled(self, actor.cancelledBy ?? self, actor.cancelReason ?? err) });
-    else reply({ type: 'Error', error: boxError(err, self) });
+    else {
+      // post-mortem: the crash REPL opens here, before the error is boxed
+      if (actor.debugMode) crashPause(actor, err, target);
+      reply({ type: 'Error', error: boxError(err, self) });
+    }
   } finally {
     actor._tasks.delete(task);
     await ctx?.finish();

@@ -25,6 +25,8 @@ export interface ActorInit {
   registryAddr?: Address | null;
   /** free-form settings handed down from the parent */
   runtimeVars?: Record<string, unknown>;
+  /** post-mortem debugging, from the parent's nursery (`debugMode`) */
+  debugMode?: boolean;
 }
 
 /**
@@ -109,6 +111,8 @@ export class Actor {
   /** where the registrar is (null in the root, which hosts it) */
   readonly registryAddr: Address | null;
   readonly runtimeVars: Record<string, unknown>;
+  /** a failing task opens a crash REPL here first (`ActorNurseryOptions.debugMode`) */
+  readonly debugMode: boolean;
   /** where this actor listens (set once it runs) */
   addr!: Address;
   /** the registrar's table, in the root */
@@ -143,6 +147,7 @@ export class Actor {
     this.parentUid = init.parentUid ?? null;
     this.registryAddr = init.registryAddr ?? null;
     this.runtimeVars = init.runtimeVars ?? {};
+    this.debugMode = init.debugMode ?? false;
     this.registrar = init.isRoot ? new Registrar() : undefined;
   }
 

@@ -19,6 +19,8 @@ export interface PauseRequest {
   name: string;
   uuid: string;
   pid: number;
+  /** post-mortem: the task that failed and its error's stack (the REPL stays in the crash frame) */
+  crash?: { task: string; error: string };
 }
 
 /** Parse a marked stderr line; undefined for any other line. */

@@ -67,7 +67,7 @@ function withRegistry(vars: Record<string, unknown>): Record<string, unknown> {
 }
 
 /** Start a child actor of `actor` and return it once it is ready to serve. */
-export async function spawnChild(actor: Actor, name: string, opts: StartActorOptions): Promise<ChildActor> {
+export async function spawnChild(actor: Actor, name: string, opts: StartActorOptions, debugMode = false): Promise<ChildActor> {
   const backend = getSpawnBackend(opts.backend ?? 'fork');
   // every other top-level key is the backend's own (typed through SpawnBackendOptions)
   const { enableModules: _m, backend: _b, execArgv: _x, env: _e, backendOptions, runtimeVars: _r, name: _n, ...own } = opts as StartActorOptions & {
@@ -121,7 +121,7 @@ export async function spawnChild(actor: Actor, name: string, opts: StartActorOpt
       parentAddr: proc.remote?.parentAddr ?? actor.addr,
       registryAddr: proc.remote ? null : actor.isRoot ? actor.addr : actor.registryAddr,
       enableModules: enable,
-      debugMode: false,
+      debugMode,
       runtimeVars: withRegistry(opts.runtimeVars ?? {}),
     });
     const portal = new Portal(conn);
