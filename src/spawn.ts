@@ -5,5 +5,7 @@
 // Users who only open nurseries and actors never need it.
 export * from './actor/spawn/index.ts';
 export { StreamTransport, TransportError, relayLines, frame, CHILD_READ_FD, CHILD_WRITE_FD, type Transport } from './ipc/index.ts';
+// for backends whose children may pause (their stderr carries the request to the root's REPL)
+export { pauseLineTaker } from './actor/debug/relay.ts';
 // for backends that start actors on other hosts (furrow/hosts)
 export { listenTlsPsk, connectTlsPsk, readPskFile, newPskCredential, formatPskFile, PSK_FILE_ENV, MIN_PSK_BYTES, type PskCredential, type Address } from './ipc/index.ts';

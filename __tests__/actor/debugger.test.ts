@@ -1,5 +1,6 @@
 // The multi-process debugger, driven through a real pseudo-terminal (Python's `pty`
-// runs the root on one, as a user's terminal would): pause() in a fork actor opens a
+// runs the root on one, as a user's terminal would): pause() in a fork actor (pdb in a
+// Python actor) opens a
 // REPL in the root's terminal that evaluates in the paused frame and steps; two actors
 // pausing at once get their prompts one after the other; a paused actor outlives the
 // frozen-peer bound; Ctrl-C at the REPL does not tear the tree down; pause() where it
@@ -113,6 +114,25 @@ test('post-mortem (debugMode): a crash REPL in the failing actor with the error 
   expect(t.text()).not.toMatch(/caught/);
   t.type('c\r');
   at = await t.waitFor(/caught RemoteActorError bad input 21/, at);
+  await t.waitFor(/done \d+/, at);
+  await new Promise((r) => t.child.once('exit', r));
+  expect(t.child.exitCode).toBe(0);
+  await waitAllGone(pidsOf(t.text()));
+});
+
+test('await pause() in a Python actor: pdb at the root\'s terminal, over the actor\'s socket; it prints, steps, and lets the actor go on', async () => {
+  const t = onTerminal('python');
+  let at = await t.waitFor(/-- paused in actor 'py' \[[0-9a-f]{8}\] \(pid \d+, pdb\)/);
+  at = await t.waitFor(/fx_debug\.py\(9\)crunch\(\)\r?\n-> after = secret \+ 1/, at);
+  at = await t.waitFor(/\(furrow py pdb\) /, at);
+  t.type('p secret\r');
+  at = await t.waitFor(/42/, at);
+  t.type('n\r');
+  at = await t.waitFor(/-> return after/, at);
+  t.type('p after\r');
+  at = await t.waitFor(/43/, at);
+  t.type('c\r');
+  await t.waitFor(/result py 43/, at);
   await t.waitFor(/done \d+/, at);
   await new Promise((r) => t.child.once('exit', r));
   expect(t.child.exitCode).toBe(0);

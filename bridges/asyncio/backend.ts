@@ -7,8 +7,11 @@ import { accessSync, constants, existsSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { $, which } from 'zx';
-import { ignore } from 'furrow';
-import { CHILD_READ_FD, CHILD_WRITE_FD, StreamTransport, TransportError, killTree, relayLines, type ChildExit, type SpawnBackend, type SpawnRequest, type SpawnedChild } from 'furrow/spawn';
+import { currentActor, ignore } from 'furrow';
+import { CHILD_READ_FD, CHILD_WRITE_FD, StreamTransport, TransportError, killTree, pauseLineTaker, relayLines, type ChildExit, type SpawnBackend, type SpawnRequest, type SpawnedChild } from 'furrow/spawn';
+
+/** A Python actor's `await pause()` request on its stderr goes toward the root's REPL. */
+const takePauseLines = pauseLineTaker(currentActor);
 
 type Transport = NonNullable<SpawnedChild['transport']>;
 type Sink = Parameters<Transport['attach']>[0];
@@ -212,7 +215,8 @@ export const pythonBackend: SpawnBackend = {
     });
     proc.catch(ignore('zx rejects on a non-zero exit; the exit is reported through `exited`'));
     relayLines(child.stdout!, `[${req.name}] `, process.stdout);
-    relayLines(child.stderr!, `[${req.name}] `, process.stderr);
+    // `await pause()` in the actor asks for the root's REPL on its stderr
+    relayLines(child.stderr!, `[${req.name}] `, process.stderr, takePauseLines);
     const inner = new StreamTransport('pipe', `pipe:${req.name}[${child.pid}]`, {
       readable: child.stdio[CHILD_WRITE_FD] as Readable,
       writable: child.stdio[CHILD_READ_FD] as Writable,

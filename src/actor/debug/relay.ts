@@ -14,8 +14,12 @@ export const PAUSE_MARK = '\u001bfurrow-pause ';
 
 /** Where a paused actor waits for the REPL. */
 export interface PauseRequest {
+  /** 'pdb': a Python actor's pdb, on the Unix socket `path`; else a Node actor's inspector at `url` */
+  kind?: 'pdb';
   /** its V8 inspector's WebSocket URL (loopback: the actor is on this host) */
-  url: string;
+  url?: string;
+  /** the Unix socket a Python actor's pdb waits on */
+  path?: string;
   name: string;
   uuid: string;
   pid: number;
@@ -69,7 +73,13 @@ export async function forwardPause(actor: Actor, req: PauseRequest): Promise<voi
 
 /** Let a paused actor go on without a REPL: attach and tell it to run. */
 export async function release(req: PauseRequest): Promise<void> {
-  const ws = new WebSocket(req.url);
+  if (req.kind === 'pdb') {
+    const sock = process.getBuiltinModule('node:net').createConnection(req.path!);
+    sock.on('error', ignore('the paused actor is gone: nothing to let go'));
+    sock.end('c\n');
+    return;
+  }
+  const ws = new WebSocket(req.url!);
   await new Promise<void>((resolve, reject) => {
     ws.onopen = () => {
       ws.send(JSON.stringify({ id: 1, method: 'Runtime.runIfWaitingForDebugger' }));

@@ -55,12 +55,12 @@ export async function readCommands(prompt: string, handle: (line: string) => Pro
 
 /** Run the REPL for a paused actor when it is its turn; resolves once the actor was let go. */
 export function debugSession(req: PauseRequest): Promise<void> {
-  return atTheTerminal(() => repl(req));
+  return atTheTerminal(async () => (req.kind === 'pdb' ? (await import('./pdb-session.ts')).pdbSession(req) : repl(req)));
 }
 
 async function repl(req: PauseRequest): Promise<void> {
   const out = process.stdout;
-  const client = await InspectorClient.connect(req.url);
+  const client = await InspectorClient.connect(req.url!);
   try {
     await client.call('Debugger.enable');
     let paused = client.nextPause();

@@ -33,6 +33,7 @@ _EXPORTS = {
     "open_actor_nursery": "root",
     "ActorNursery": "root",
     "ActorDiedError": "root",
+    "pause": "debug",
 }
 
 __all__ = [*_EXPORTS, "parent_portal"]
@@ -43,6 +44,7 @@ if TYPE_CHECKING:  # the names type checkers see (`X as X`: re-exported); at run
     from .contexts import Context as Context
     from .contexts import MsgStream as MsgStream
     from .contexts import context as context
+    from .debug import pause as pause
     from .errors import ContextCancelled as ContextCancelled
     from .errors import EndOfStream as EndOfStream
     from .errors import MsgTypeError as MsgTypeError
