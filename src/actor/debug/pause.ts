@@ -2,7 +2,6 @@
 // terminal, in the caller's frame. The waiting for the REPL is stop.ts's; the
 // `debugger` statement below is where the root's REPL finds the actor stopped, and
 // from where it steps out to the caller (session.ts).
-import { isMainThread } from 'node:worker_threads';
 import { currentActor } from '../runtime.ts';
 import { waitForTheRepl } from './stop.ts';
 
@@ -31,7 +30,7 @@ import { waitForTheRepl } from './stop.ts';
 export function pause(): Promise<void> {
   const actor = currentActor();
   if (actor.isRoot) throw new Error('pause() in the root actor: there is no one above it to drive the REPL (run the root under `node --inspect` instead)');
-  if (!isMainThread) throw new Error(`pause() in thread actor '${actor.name}': only process actors can be paused (start it with the fork backend to debug it)`);
+  if (!process.getBuiltinModule('node:worker_threads').isMainThread) throw new Error(`pause() in thread actor '${actor.name}': only process actors can be paused (start it with the fork backend to debug it)`);
   waitForTheRepl(actor);
   // eslint-disable-next-line no-debugger -- the point of this function: the root's REPL stops the actor here
   debugger;

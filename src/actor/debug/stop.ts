@@ -3,7 +3,6 @@
 // inspected must still be on the stack, so nothing here may await), and blocks until
 // the root has attached (relay.ts, session.ts). Used by `pause()` and, post-mortem, by
 // the RPC server when a task of a debug-mode actor fails (`crashPause`).
-import { isMainThread } from 'node:worker_threads';
 import type { Actor } from '../runtime.ts';
 import { PAUSE_MARK, type PauseRequest } from './relay.ts';
 
@@ -14,7 +13,7 @@ import { PAUSE_MARK, type PauseRequest } from './relay.ts';
  * or in a thread actor.
  */
 export function crashPause(actor: Actor, error: unknown, task: string): void {
-  if (actor.isRoot || !isMainThread) return;
+  if (actor.isRoot || !process.getBuiltinModule('node:worker_threads').isMainThread) return;
   waitForTheRepl(actor, { task, error: error instanceof Error ? (error.stack ?? String(error)) : String(error) });
   // eslint-disable-next-line no-debugger -- the crash REPL stops the actor here, with `error` in scope
   debugger;

@@ -22,6 +22,7 @@ from types import FrameType
 from typing import IO, Any
 
 from .actor import current_actor
+from .ignore import ignoring
 from .sockdir import runtime_dir
 
 #: The start of the stderr line that carries a pause request (as in furrow's relay.ts).
@@ -39,11 +40,9 @@ class _SessionPdb(pdb.Pdb):
         self._stream = stream
 
     def _end_session(self) -> None:
-        try:
+        with ignoring("the root hung up first: the session is over either way", OSError):
             self._stream.flush()
             self._sock.close()
-        except OSError:
-            pass
 
     def set_continue(self) -> None:
         super().set_continue()
@@ -82,10 +81,8 @@ def _wait_for_the_root(frame: FrameType) -> None:
         sock, _ = server.accept()
     finally:
         server.close()
-        try:
+        with ignoring("the socket file is gone already", OSError):
             os.unlink(path)
-        except OSError:
-            pass
     stream = sock.makefile("rw", encoding="utf-8", newline="\n")
     _SessionPdb(sock, stream).set_trace(frame)
 
