@@ -139,6 +139,27 @@ test('await pause() in a Python actor: pdb at the root\'s terminal, over the act
   await waitAllGone(pidsOf(t.text()));
 });
 
+test('post-mortem in a Python actor: pdb on the failed task\'s traceback with its locals, then the root\'s crash REPL', async () => {
+  const t = onTerminal('pycrash');
+  let at = await t.waitFor(/-- crashed in actor 'py' .*task fx_debug:failing \(post-mortem/);
+  at = await t.waitFor(/ValueError: bad input 42/, at);
+  at = await t.waitFor(/\(furrow py pdb\) /, at);
+  t.type('p doubled\r');
+  at = await t.waitFor(/42/, at);
+  expect(t.text()).not.toMatch(/caught/);
+  t.type('c\r');
+  at = await t.waitFor(/-- crash arrived at the root from py: failing: RemoteActorError: bad input 42/, at);
+  at = await t.waitFor(/\(furrow root\) /, at);
+  t.type('error.boxedType\r');
+  at = await t.waitFor(/'ValueError'/, at);
+  t.type('c\r');
+  at = await t.waitFor(/caught RemoteActorError bad input 42/, at);
+  await t.waitFor(/done \d+/, at);
+  await new Promise((r) => t.child.once('exit', r));
+  expect(t.child.exitCode).toBe(0);
+  await waitAllGone(pidsOf(t.text()));
+});
+
 test('pause() in the root, or in a thread actor, throws saying why', async () => {
   await openActorNursery(async (an) => {
     const { pauseHere } = await import('./fixtures/debug-work.ts');

@@ -2,7 +2,8 @@
 // socket (furrow_asyncio/debug.py); the root connects when it is the actor's turn and
 // passes the terminal's lines to pdb and pdb's output (prompts included) back. The
 // session ends when pdb lets the actor go on (`c`, `q`) and closes the socket. With no
-// terminal at the root, it sends `c` at once.
+// terminal at the root, it sends `c` at once. Post-mortem, pdb opens on the failed
+// task's traceback (its frames and locals are all there, unlike a JavaScript crash).
 import { createInterface } from 'node:readline';
 import type { PauseRequest } from './relay.ts';
 
@@ -13,7 +14,7 @@ export async function pdbSession(req: PauseRequest): Promise<void> {
   const sock = process.getBuiltinModule('node:net').createConnection(req.path!);
   const closed = new Promise<void>((resolve) => sock.once('close', () => resolve()));
   sock.on('error', () => sock.destroy());
-  out.write(`\n-- paused in ${who}\n`);
+  out.write(req.crash ? `\n-- crashed in ${who}, task ${req.crash.task} (post-mortem: the traceback's frames)\n${req.crash.error}` : `\n-- paused in ${who}\n`);
   if (!process.stdin.isTTY) {
     sock.end('c\n');
     await closed;

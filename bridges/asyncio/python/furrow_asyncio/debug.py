@@ -8,7 +8,9 @@ root), and waits for the root to connect when it is this actor's turn at the
 terminal. The root then passes the terminal's lines to pdb and pdb's output back.
 pdb stops at the caller's next line; `c` (or the end of the session) lets the actor
 go on, and `q` does too: quitting must not kill the task being inspected. The whole
-actor (its event loop) is stopped meanwhile, as a paused Node actor is.
+actor (its event loop) is stopped meanwhile, as a paused Node actor is. Post-mortem
+(`crash_pause`, when the parent nursery has `debugMode`), pdb opens on the failed
+task's traceback before its error is boxed.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import os
 import pdb
 import socket
 import sys
+import traceback
 from types import FrameType
 from typing import IO, Any
 
@@ -61,7 +64,8 @@ class _SessionPdb(pdb.Pdb):
         return True
 
 
-def _wait_for_the_root(frame: FrameType) -> None:
+def _session_with_the_root(crash: dict[str, str] | None = None) -> tuple[socket.socket, IO[str]]:
+    """Listen on a fresh socket, ask the root for the REPL, and wait for it to connect."""
     actor = current_actor()
     path = os.path.join(runtime_dir(), f"pdb-{os.getpid()}-{actor.uid[1][:8]}.sock")
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -76,6 +80,8 @@ def _wait_for_the_root(frame: FrameType) -> None:
             "uuid": actor.uid[1],
             "pid": os.getpid(),
         }
+        if crash is not None:
+            request["crash"] = crash
         sys.stderr.write(PAUSE_MARK + json.dumps(request) + "\n")
         sys.stderr.flush()
         sock, _ = server.accept()
@@ -83,8 +89,7 @@ def _wait_for_the_root(frame: FrameType) -> None:
         server.close()
         with ignoring("the socket file is gone already", OSError):
             os.unlink(path)
-    stream = sock.makefile("rw", encoding="utf-8", newline="\n")
-    _SessionPdb(sock, stream).set_trace(frame)
+    return sock, sock.makefile("rw", encoding="utf-8", newline="\n")
 
 
 async def pause() -> None:
@@ -93,5 +98,20 @@ async def pause() -> None:
     One REPL at a time across the tree: another actor pausing waits its turn. `c` (or
     `q`) lets the actor go on.
     """
-    frame = sys._getframe(1)
-    _wait_for_the_root(frame)
+    frame: FrameType = sys._getframe(1)
+    sock, stream = _session_with_the_root()
+    _SessionPdb(sock, stream).set_trace(frame)
+
+
+def crash_pause(error: BaseException, task: str) -> None:
+    """Post-mortem (the parent nursery's `debugMode`): pdb on the failed task's traceback.
+
+    Called by the RPC server before it boxes the error; the frames of the traceback,
+    locals included, are there to inspect. `c` (or `q`) lets the error go on its way.
+    """
+    text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+    sock, stream = _session_with_the_root({"task": task, "error": text})
+    dbg = _SessionPdb(sock, stream)
+    dbg.reset()
+    dbg.interaction(None, error.__traceback__)
+    dbg._end_session()

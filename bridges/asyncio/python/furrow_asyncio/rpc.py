@@ -140,6 +140,11 @@ class RpcServer:
             )
             return
         except Exception as e:
+            if (getattr(a, "spec", None) or {}).get("debugMode"):
+                # post-mortem: pdb on the traceback in the root's terminal, before the error is boxed
+                from .debug import crash_pause
+
+                crash_pause(e, ctx.target)
             if ctx._remote_cancel is not None:
                 self._send(d, {"type": "CancelAck", "ok": True})
             self._send(d, {"type": "Error", "error": box_error(e, a.uid)})
