@@ -181,13 +181,24 @@ async function main(): Promise<void> {
   const opts = { backend: 'python' as const, python: PY, cwd: dir, enableModules: ['bench_py'] };
 
   // ---- spawn to ready (alternating furrow and raw, medians) ----
-  const spawns: Record<'furrow' | 'raw' | 'shell', Samples> = { furrow: { us: 0, rounds: [] }, raw: { us: 0, rounds: [] }, shell: { us: 0, rounds: [] } };
+  const spawns: Record<'furrow' | 'forked' | 'raw' | 'shell', Samples> = {
+    furrow: { us: 0, rounds: [] },
+    forked: { us: 0, rounds: [] },
+    raw: { us: 0, rounds: [] },
+    shell: { us: 0, rounds: [] },
+  };
   await openActorNursery(async (an) => {
+    // the fork server starts with the first forked actor: not a round's cost
+    await (await an.startActor('py-warm', { ...opts, forkServer: true })).cancelActor();
     for (let i = 0; i <= SPAWNS; i++) {
       const t0 = performance.now();
       const p = await an.startActor(`py-${i}`, opts);
       const t = (performance.now() - t0) * 1000;
       await p.cancelActor();
+      const tf = performance.now();
+      const f = await an.startActor(`py-forked-${i}`, { ...opts, forkServer: true });
+      const forked = (performance.now() - tf) * 1000;
+      await f.cancelActor();
       const r = await rawSpawnToReady();
       const t1 = performance.now();
       const { shell } = await startShell();
@@ -195,6 +206,7 @@ async function main(): Promise<void> {
       await stopShell(shell);
       if (i > 0) {
         spawns.furrow.rounds.push(t);
+        spawns.forked.rounds.push(forked);
         spawns.raw.rounds.push(r);
         spawns.shell.rounds.push(sh);
       }
@@ -203,6 +215,7 @@ async function main(): Promise<void> {
   for (const s of Object.values(spawns)) s.us = median(s.rounds);
   rows.push(pairRow('spawn to ready (python actor)', spawns.furrow, spawns.raw, 1.5));
   rows.push(pairRow('spawn to ready (python actor) vs python-shell', spawns.furrow, spawns.shell, 1.0, 'python-shell'));
+  rows.push(pairRow('spawn to ready (python actor, forkServer) vs python-shell', spawns.forked, spawns.shell, 1.0, 'python-shell'));
 
   // ---- RPC round trip and stream throughput ----
   // The raw child and the actor both stay up, and the rounds alternate raw, furrow,

@@ -7,6 +7,7 @@ import { accessSync, constants, existsSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { $, which } from 'zx';
+import { spawnForked } from './fork-server.ts';
 import { currentActor, ignore } from 'furrow';
 import { CHILD_READ_FD, CHILD_WRITE_FD, StreamTransport, TransportError, killTree, pauseLineTaker, relayLines, type ChildExit, type SpawnBackend, type SpawnRequest, type SpawnedChild } from 'furrow/spawn';
 
@@ -29,6 +30,13 @@ export interface PythonActorOptions {
   python?: string;
   /** the child's working directory (it is on the child's `sys.path`, so modules there can be enabled) */
   cwd?: string;
+  /**
+   * Fork the actor from a Python process that has imported the runtime already (one
+   * per interpreter, started on first use): spawn-to-ready without the imports. The
+   * actor connects back to its parent's socket; its output lines carry its name.
+   * Default: off (a fresh interpreter per actor).
+   */
+  forkServer?: boolean;
 }
 
 /** The exit code `python -m furrow_asyncio` uses when `msgpack` cannot be imported. */
@@ -181,12 +189,13 @@ const RUN_PACKAGE =
 
 export const pythonBackend: SpawnBackend = {
   runtime: 'python',
-  spawn(req: SpawnRequest): SpawnedChild {
+  spawn(req: SpawnRequest): SpawnedChild | Promise<SpawnedChild> {
     const opts = req.options as PythonActorOptions;
     const python = opts.python ?? 'python3';
     const env: NodeJS.ProcessEnv = { ...req.env, ...(opts as { env?: NodeJS.ProcessEnv }).env };
     checkInterpreter(python, env);
     env.PYTHONUNBUFFERED ??= '1';
+    if (opts.forkServer) return spawnForked(python, PYTHON_PACKAGE_DIR, req, opts.cwd, env);
     // ppid: the child checks it is still this process's child from its first instant (bridges/asyncio/python/furrow_asyncio/lifeline.py)
     const boot = JSON.stringify({ name: req.name, uuid: req.uuid, ppid: process.pid });
     const ac = new AbortController();

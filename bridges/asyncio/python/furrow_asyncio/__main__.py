@@ -3,7 +3,9 @@
 The boot argument is JSON `{"name": ..., "uuid": ..., "ppid": ...}` (`ppid`: the
 parent's pid, so that a parent that died before this process looked is seen too).
 Frames go over fds 3 (in) and 4 (out), or the boot's `readFd` and `writeFd` (a
-Python root passes its pipes' own numbers); stdout and stderr stay the user's. Exit
+Python root passes its pipes' own numbers), or, with `parentPath`, over a connection
+back to the parent's socket (a child of the fork server, forkserver.py); stdout and
+stderr stay the user's. Exit
 codes: 0 after a normal end, 1 when orphaned or failed, 3 when the `msgpack`
 package is missing. The parent watch (`lifeline`) starts before anything else.
 """
@@ -46,6 +48,7 @@ def main(argv: list[str]) -> int:
                 read_fd=int(boot.get("readFd", 3)),
                 write_fd=int(boot.get("writeFd", 4)),
                 lifeline=lifeline,
+                parent_path=boot.get("parentPath"),
             )
         )
     except Exception as e:  # noqa: BLE001 - reported on stderr and in the exit code

@@ -239,9 +239,14 @@ async def serve_parent(
     read_fd: int = READ_FD,
     write_fd: int = WRITE_FD,
     lifeline: Optional[Lifeline] = None,
+    parent_path: Optional[str] = None,
 ) -> Actor:
-    """Connect to the parent over the pipes, read the SpawnSpec and serve until the actor ends."""
-    conn = await open_pipe_connection(read_fd, write_fd, name, uuid)
+    """Connect to the parent (over the pipes, or back to its socket `parent_path`), read the SpawnSpec and serve."""
+    if parent_path:
+        # started by a fork server (forkserver.py): no pipes of ours, so connect back as a Node child does
+        conn = await connect_unix(parent_path, name, uuid)
+    else:
+        conn = await open_pipe_connection(read_fd, write_fd, name, uuid)
     spec = await asyncio.wait_for(conn.spawn_spec(), 10.0)
     actor = Actor(conn, spec, lifeline)
     await actor.run()
