@@ -3,7 +3,7 @@
 // and the raw baselines' plain framing and UDS listener.
 import { appendFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
-import { Packr } from 'msgpackr';
+import { Packr, Unpackr } from 'msgpackr';
 
 /** One measured row: a name, the median time per operation, and its baseline. */
 export interface Row {
@@ -148,6 +148,23 @@ export function rawFrame(v: unknown): Buffer {
   f.writeUInt32BE(body.length, 0);
   body.copy(f, 4);
   return f;
+}
+
+const rawUnpackr = new Unpackr({ useRecords: false });
+
+/** A raw baseline's reader: call `onValue` with each value framed as {@link rawFrame} frames it. */
+export function onRawFrames(stream: NodeJS.ReadableStream, onValue: (v: unknown) => void): void {
+  let buf: Buffer = Buffer.alloc(0);
+  stream.on('data', (d: Buffer) => {
+    buf = buf.length ? Buffer.concat([buf, d]) : d;
+    while (buf.length >= 4) {
+      const n = buf.readUInt32BE(0);
+      if (buf.length < 4 + n) break;
+      const v = rawUnpackr.unpack(buf.subarray(4, 4 + n));
+      buf = buf.subarray(4 + n);
+      onValue(v);
+    }
+  });
 }
 
 /** A plain UDS listener for raw baselines: `next()` gives the accepted sockets in order. */
