@@ -46,6 +46,14 @@ function onTerminal(...args: string[]): { child: ChildProcess; type(s: string): 
 
 const pidsOf = (text: string): number[] => /pids ([\d ]+)/.exec(text)![1]!.trim().split(' ').map(Number);
 
+/** The root says `done`, exits 0, and leaves none of its children behind. */
+async function endsCleanly(t: ReturnType<typeof onTerminal>, from = 0): Promise<void> {
+  await t.waitFor(/done \d+/, from);
+  await new Promise((r) => t.child.once('exit', r));
+  expect(t.child.exitCode).toBe(0);
+  await waitAllGone(pidsOf(t.text()));
+}
+
 test('pause() in a fork actor: the root\'s terminal gets a REPL in the caller\'s frame; it evaluates, steps, outlives the liveness bound, and lets the actor go on', async () => {
   const t = onTerminal('1');
   let at = await t.waitFor(/-- paused in actor 'w1'/);
@@ -67,10 +75,7 @@ test('pause() in a fork actor: the root\'s terminal gets a REPL in the caller\'s
   at = await t.waitFor(/! ReferenceError: nosuchname is not defined/, at);
   t.type('c\r');
   await t.waitFor(/result w1 43/, at);
-  await t.waitFor(/done \d+/);
-  await new Promise((r) => t.child.once('exit', r));
-  expect(t.child.exitCode).toBe(0);
-  await waitAllGone(pidsOf(t.text()));
+  await endsCleanly(t);
 });
 
 test('two actors pausing at once: one REPL at a time, in turn; Ctrl-C at the REPL does not tear the tree down', async () => {
@@ -89,12 +94,9 @@ test('two actors pausing at once: one REPL at a time, in turn; Ctrl-C at the REP
   at = await t.waitFor(new RegExp(`-- paused in actor 'w${second}'`), at);
   at = await t.waitFor(new RegExp(`\\(furrow w${second}\\) `), at);
   t.type('c\r');
-  await t.waitFor(/done \d+/, at);
+  await endsCleanly(t, at);
   expect(t.text()).toMatch(/result w1 43/);
   expect(t.text()).toMatch(/result w2 45/);
-  await new Promise((r) => t.child.once('exit', r));
-  expect(t.child.exitCode).toBe(0);
-  await waitAllGone(pidsOf(t.text()));
 });
 
 test('post-mortem (debugMode): a crash REPL in the failing actor with the error in scope, then one in the root when the error arrives', async () => {
@@ -114,10 +116,7 @@ test('post-mortem (debugMode): a crash REPL in the failing actor with the error 
   expect(t.text()).not.toMatch(/caught/);
   t.type('c\r');
   at = await t.waitFor(/caught RemoteActorError bad input 21/, at);
-  await t.waitFor(/done \d+/, at);
-  await new Promise((r) => t.child.once('exit', r));
-  expect(t.child.exitCode).toBe(0);
-  await waitAllGone(pidsOf(t.text()));
+  await endsCleanly(t, at);
 });
 
 test('await pause() in a Python actor: pdb at the root\'s terminal, over the actor\'s socket; it prints, steps, and lets the actor go on', async () => {
@@ -133,10 +132,7 @@ test('await pause() in a Python actor: pdb at the root\'s terminal, over the act
   at = await t.waitFor(/43/, at);
   t.type('c\r');
   await t.waitFor(/result py 43/, at);
-  await t.waitFor(/done \d+/, at);
-  await new Promise((r) => t.child.once('exit', r));
-  expect(t.child.exitCode).toBe(0);
-  await waitAllGone(pidsOf(t.text()));
+  await endsCleanly(t, at);
 });
 
 test('post-mortem in a Python actor: pdb on the failed task\'s traceback with its locals, then the root\'s crash REPL', async () => {
@@ -154,10 +150,7 @@ test('post-mortem in a Python actor: pdb on the failed task\'s traceback with it
   at = await t.waitFor(/'ValueError'/, at);
   t.type('c\r');
   at = await t.waitFor(/caught RemoteActorError bad input 42/, at);
-  await t.waitFor(/done \d+/, at);
-  await new Promise((r) => t.child.once('exit', r));
-  expect(t.child.exitCode).toBe(0);
-  await waitAllGone(pidsOf(t.text()));
+  await endsCleanly(t, at);
 });
 
 test('pause() in the root, or in a thread actor, throws saying why', async () => {

@@ -14,9 +14,10 @@ const RUN_SERVER = 'import sys; sys.path.append(sys.argv.pop(1)); from furrow_as
 
 interface Server {
   send(line: object): void;
-  forked: Map<string, (pid: number) => void>;
+  /** spawns waiting for their pid */
+  forked: Map<string, { resolve: (pid: number) => void; reject: (err: Error) => void }>;
+  /** forked actors waiting for their exit */
   exits: Map<string, (e: ChildExit) => void>;
-  gone: Promise<void>;
 }
 
 const servers = new Map<string, Server>();
@@ -28,9 +29,8 @@ function startServer(python: string, packageDir: string, env: NodeJS.ProcessEnv)
   const fromServer = child.stdio[CHILD_WRITE_FD] as Readable;
   relayLines(child.stdout!, '', process.stdout);
   relayLines(child.stderr!, '', process.stderr, pauseLineTaker(currentActor));
-  const forked = new Map<string, (pid: number) => void>();
-  const exits = new Map<string, (e: ChildExit) => void>();
-  const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const forked: Server['forked'] = new Map();
+  const exits: Server['exits'] = new Map();
   fromServer.setEncoding('utf8');
   let rest = '';
   fromServer.on('data', (chunk: string) => {
@@ -38,7 +38,7 @@ function startServer(python: string, packageDir: string, env: NodeJS.ProcessEnv)
     rest = lines.pop()!;
     for (const line of lines) {
       const m = JSON.parse(line) as { uuid: string; pid?: number; code?: number | null; signal?: string | null };
-      if (m.pid !== undefined) forked.get(m.uuid)?.(m.pid);
+      if (m.pid !== undefined) forked.get(m.uuid)?.resolve(m.pid);
       else exits.get(m.uuid)?.({ code: m.code ?? null, signal: m.signal ?? null });
     }
   });
@@ -46,16 +46,19 @@ function startServer(python: string, packageDir: string, env: NodeJS.ProcessEnv)
   child.unref();
   for (const s of [toServer, fromServer, child.stdout, child.stderr] as unknown as { unref?: () => void }[]) s.unref?.();
   toServer.on('error', ignore('the fork server is gone: its pending spawns fail below'));
-  const server: Server = { send: (line) => toServer.write(JSON.stringify(line) + '\n'), forked, exits, gone };
-  void gone.then(() => {
+  child.once('exit', () => {
     servers.delete(python);
+    for (const [uuid, waiting] of forked) {
+      forked.delete(uuid);
+      waiting.reject(new Error(`the Python fork server (${python}) exited before starting actor with uuid ${uuid}`));
+    }
     // the server died (killed from outside): its children die with it (their lifeline)
     for (const [uuid, settle] of exits) {
       exits.delete(uuid);
       settle({ code: null, signal: 'SIGKILL' });
     }
   });
-  return server;
+  return { send: (line) => toServer.write(JSON.stringify(line) + '\n'), forked, exits };
 }
 
 /** Start an actor through the fork server of `python` (started on first use). */
@@ -72,10 +75,10 @@ export async function spawnForked(python: string, packageDir: string, req: Spawn
     server.exits.delete(req.uuid);
     settle(e);
   });
+  const parentPath = req.parentAddr.path;
   const pid = await new Promise<number>((resolve, reject) => {
-    server.forked.set(req.uuid, resolve);
-    void server.gone.then(() => reject(new Error(`the Python fork server (${python}) exited before starting actor '${req.name}'`)));
-    server.send({ name: req.name, uuid: req.uuid, parentPath: req.parentAddr.kind === 'uds' ? req.parentAddr.path : '', cwd: cwd ?? process.cwd(), env });
+    server.forked.set(req.uuid, { resolve, reject });
+    server.send({ name: req.name, uuid: req.uuid, parentPath, cwd: cwd ?? process.cwd(), env });
   }).finally(() => server.forked.delete(req.uuid));
   let gone = false;
   void exited.then(() => (gone = true));

@@ -40,7 +40,6 @@ export interface Agent {
 
 interface Running {
   name: string;
-  pid: number;
   parentUuid: string;
   proc: SpawnedChild;
 }
@@ -90,7 +89,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       options: {},
     };
     const proc = ask.runtime === 'python' ? await spawnPython(req, ask, keyFile) : (fork.spawn(req) as SpawnedChild);
-    running.set(ask.uuid, { name: ask.name, pid: proc.pid, parentUuid: ask.parentUuid, proc });
+    running.set(ask.uuid, { name: ask.name, parentUuid: ask.parentUuid, proc });
     leases.hold(ask.parentUuid, ask.uuid);
     log.info("host '%s': started actor '%s' (pid %d) for parent %s", host, ask.name, proc.pid, ask.parentUuid.slice(0, 8));
     void proc.exited.then((e) => {
@@ -114,7 +113,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
   return {
     host,
     get children() {
-      return new Map([...running].map(([k, v]) => [k, { name: v.name, pid: v.pid }]));
+      return new Map([...running].map(([k, v]) => [k, { name: v.name, pid: v.proc.pid }]));
     },
     stop() {
       stopping ??= (async () => {

@@ -6,7 +6,7 @@
 // their exits from the agent's notices. If the agent cannot confirm a SIGKILL within
 // `LOST_AFTER_MS` (its host is gone or cut off), the child counts as exited: the
 // agent's lease watch, or the actor's own orphan watchdog, ends it over there.
-import { currentActor, log } from 'furrow';
+import { currentActor, ignore, log } from 'furrow';
 import type { ChildExit, SpawnBackend, SpawnedChild, SpawnRequest } from 'furrow/spawn';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { publishLease } from './lease.ts';
@@ -72,10 +72,7 @@ function acquire(servers: string[]): { session: Session; release: () => void } {
       released = true;
       if (--session.users > 0) return;
       sessions.delete(key);
-      session.nc.then(
-        (nc) => nc.close(),
-        () => undefined,
-      );
+      void session.nc.then((nc) => nc.close(), ignore('NATS was never reached: nothing to close'));
     },
   };
 }
@@ -137,14 +134,18 @@ async function spawnRemote(req: SpawnRequest, runtime: 'node' | 'python'): Promi
       release();
     });
     const pid = reply.pid;
+    let gone = false;
+    void exited.then(() => (gone = true));
     return {
       pid,
-      remote: { host, parentAddr },
+      remote: { parentAddr },
       exited,
       kill(signal) {
+        if (gone) return;
         if (!nc.isClosed()) nc.publish(subjects.kill(host), encodeJson({ uuid: req.uuid, signal }));
         if (signal !== 'SIGKILL') return;
         setTimeout(() => {
+          if (gone) return;
           log.warn("actor '%s' on host '%s' (pid %d): no exit notice %d ms after SIGKILL; counted as gone (its agent's lease watch ends it)", req.name, host, pid, LOST_AFTER_MS);
           settle({ code: null, signal: 'SIGKILL' });
         }, LOST_AFTER_MS).unref();

@@ -1,9 +1,9 @@
 // The entry a child actor runs (a child process or a worker thread). It says hello
 // to its parent at once (connects back and sends its `Aid`, hand-encoded, or posts
-// it on the worker's port; a parent on another host is reached over TLS-PSK) so that the parent's half of the handshake and its
-// SpawnSpec overlap with this child importing the runtime; then it turns on the
-// module compile cache (NODE_COMPILE_CACHE if set, else Node's default directory)
-// and imports and starts the runtime in child.ts, after which a user's module
+// it on the worker's port; a parent on another host is reached over TLS-PSK) so
+// that the parent's half of the handshake and its SpawnSpec overlap with this child
+// importing the runtime; then it turns on the module compile cache
+// (NODE_COMPILE_CACHE if set, else Node's default directory) and imports and starts the runtime in child.ts, after which a user's module
 // importing `furrow` gets this build without a package lookup (resolve-self.ts).
 // Built-in modules are taken with process.getBuiltinModule, which skips the ESM
 // facade an `import` builds, and node:worker_threads only in a thread: every

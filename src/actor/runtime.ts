@@ -135,7 +135,6 @@ export class Actor {
   #pending = new Map<string, (c: Connection) => void>();
   #peers = new Map<string, Promise<Connection>>();
   #onCancel: (() => void)[] = [];
-  #extraListeners: Listener[] = [];
   #atStop: (() => void)[] = [];
   /** accepted connections whose handshake is not done yet */
   #handshaking = 0;
@@ -204,12 +203,11 @@ export class Actor {
       // accepted connections were closed (flushed) above; the socket file goes now,
       // and the server closes once the peers hang up: no need to wait for that
       void listener.close();
-      for (const l of this.#extraListeners) void l.close();
       for (const f of this.#atStop.splice(0)) f();
     }
   }
 
-  /** @internal Call `f` once this actor has stopped (a registry backend withdraws its entry). */
+  /** @internal Call `f` once this actor has stopped (its extra listeners close, a registry backend withdraws its entry). */
   atStop(f: () => void): void {
     this.#atStop.push(f);
   }
@@ -221,7 +219,7 @@ export class Actor {
   acceptFrom(listener: Listener): void {
     const n = this.#service;
     if (!n) throw new Error(`actor '${this.name}' is not running`);
-    this.#extraListeners.push(listener);
+    this.atStop(() => void listener.close());
     listener.onTransport = (t) => n.startSoon(() => this.#accept(t));
   }
 

@@ -2,6 +2,7 @@
 // WebSocket): calls with their answers, the `Debugger.paused` events one at a time,
 // and the scripts parsed so far (for file names and source lines). Just what the
 // root's REPL needs to drive a paused actor (session.ts).
+import { fileURLToPath } from 'node:url';
 
 /** One frame of a paused stack, as the inspector reports it. */
 export interface CallFrame {
@@ -75,7 +76,7 @@ export class InspectorClient {
   /** The file a frame is in (a path for `file:` URLs). */
   fileOf(frame: CallFrame): string {
     const url = this.#scripts.get(frame.location.scriptId) ?? '?';
-    return url.startsWith('file://') ? decodeURIComponent(new URL(url).pathname) : url;
+    return url.startsWith('file://') ? fileURLToPath(url) : url;
   }
 
   /** The source lines of a frame's script (cached). */
@@ -90,6 +91,7 @@ export class InspectorClient {
     return lines;
   }
 
+  /** Hang up (the actor goes on as it is). */
   close(): void {
     this.#ws.close();
   }

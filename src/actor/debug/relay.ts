@@ -79,13 +79,8 @@ export async function release(req: PauseRequest): Promise<void> {
     sock.end('c\n');
     return;
   }
-  const ws = new WebSocket(req.url!);
-  await new Promise<void>((resolve, reject) => {
-    ws.onopen = () => {
-      ws.send(JSON.stringify({ id: 1, method: 'Runtime.runIfWaitingForDebugger' }));
-      resolve();
-    };
-    ws.onerror = () => reject(new Error(`cannot reach the inspector of '${req.name}'`));
-  });
-  ws.close();
+  const { InspectorClient } = await import('./inspector-client.ts');
+  const client = await InspectorClient.connect(req.url!);
+  client.notify('Runtime.runIfWaitingForDebugger');
+  client.close();
 }

@@ -51,7 +51,7 @@ export interface SpawnedChild {
    * instead of `SpawnRequest.parentAddr`. It gets no registrar address: the root's
    * registrar is a socket on this host.
    */
-  remote?: { host: string; parentAddr: Address };
+  remote?: { parentAddr: Address };
   /** settles when the child has exited (never rejects) */
   exited: Promise<ChildExit>;
   /** Ask the OS to stop it: `SIGTERM` (may be caught) or `SIGKILL` (may not). Threads terminate either way. */

@@ -25,12 +25,12 @@ import signal
 import sys
 from typing import IO, Any, TextIO, cast
 
+from .debug import PAUSE_MARK
 from .ignore import ignoring
 
 #: How often the server checks that its parent is still there (s), in case the death signal was missed.
 PARENT_POLL_S = 0.25
 _PR_SET_PDEATHSIG = 1
-PAUSE_MARK = "\x1bfurrow-pause "
 
 
 class _Prefixed:
