@@ -44,7 +44,7 @@ export async function measureRounds<K extends string>(ops: number, fns: Record<K
   const rounds = Object.fromEntries(keys.map((k) => [k, [] as number[]])) as Record<K, number[]>;
   for (let i = 0; i < runs; i++) {
     for (const k of keys) {
-      (globalThis as { gc?: () => void }).gc?.();
+      collectYoung();
       const t0 = performance.now();
       await fns[k]();
       rounds[k].push(((performance.now() - t0) * 1000) / ops);
@@ -63,6 +63,18 @@ export function pairRow(name: string, ours: Samples, base: Samples, maxRatio: nu
   return { ...costRow(name, ours.us, base.us, maxRatio), spread: [Math.min(...ratios), Math.max(...ratios)], versus };
 }
 
+/**
+ * Empty the young generation before a round (a scavenge, when the bench runs with
+ * --expose-gc), so the garbage of one round is not collected in the next. Not a full
+ * collection: a full one also clears V8's weak map transitions, and every function
+ * optimised for those maps (msgpackr's decoder, Node's stream writes, furrow's dialog
+ * path) is deoptimised, so each round would time re-optimisation instead of the
+ * steady state (docs/performance.md, "How the benches measure").
+ */
+export function collectYoung(): void {
+  (globalThis as { gc?: (opts: { type: 'minor' }) => void }).gc?.({ type: 'minor' });
+}
+
 /** Median of a list of numbers. */
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -78,7 +90,7 @@ export async function measure(ops: number, fn: () => unknown, runs = 7): Promise
   await fn();
   const samples: number[] = [];
   for (let i = 0; i < runs; i++) {
-    (globalThis as { gc?: () => void }).gc?.();
+    collectYoung();
     const t0 = performance.now();
     await fn();
     samples.push(((performance.now() - t0) * 1000) / ops);
@@ -99,7 +111,7 @@ export async function measurePair(ops: number, raw: () => unknown, ours: () => u
   const b: number[] = [];
   for (let i = 0; i < runs; i++) {
     for (const [fn, out] of [[raw, a], [ours, b]] as const) {
-      (globalThis as { gc?: () => void }).gc?.();
+      collectYoung();
       const t0 = performance.now();
       await fn();
       out.push(((performance.now() - t0) * 1000) / ops);
