@@ -22,6 +22,11 @@ export interface Row {
   spread?: [number, number];
   /** what the baseline is, when it is not the raw one (e.g. 'piscina') */
   versus?: string;
+  /**
+   * A figure measured beside the time ("1.68 M msgs/s"), printed after the name. Not
+   * part of the row's name, so the same row of several runs is counted as one.
+   */
+  note?: string;
 }
 
 /** What {@link measureRounds} gives per contender: the median and each round's sample. */
@@ -145,7 +150,8 @@ export function printTable(title: string, rows: Row[]): void {
     const spread = r.spread ? `${r.spread[0].toFixed(2)}-${r.spread[1].toFixed(2)}x` : '';
     const met = r.ok === undefined ? '' : r.ok ? 'yes' : 'NO';
     const base = r.baselineUs?.toFixed(3) ?? '';
-    console.log(`| ${r.name} | ${r.us.toFixed(3)} | ${base} | ${ratio} | ${spread} | ${r.target ?? ''} | ${met} |`);
+    const name = r.note ? `${r.name} (${r.note})` : r.name;
+    console.log(`| ${name} | ${r.us.toFixed(3)} | ${base} | ${ratio} | ${spread} | ${r.target ?? ''} | ${met} |`);
   }
   const out = process.env.FURROW_BENCH_OUT;
   if (out) appendFileSync(out, rows.map((r) => JSON.stringify({ title, ...r }) + '\n').join(''));

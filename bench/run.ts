@@ -58,16 +58,19 @@ function summarise(): void {
   for (const [key, rows] of byRow) {
     const [title, name] = key.split(' | ');
     const compared = rows.filter((r) => r.baselineUs);
+    const met = rows.filter((r) => r.ok).length;
+    const target = rows[0]!.target ?? '';
     if (compared.length === 0) {
-      console.log(`| ${title} | ${name} | ${median(rows.map((r) => r.us)).toFixed(3)} us | | | |`);
+      // an absolute row: its median, with the note (e.g. a rate) of the run that gave it
+      const us = median(rows.map((r) => r.us));
+      const note = rows.reduce((a, b) => (Math.abs(b.us - us) < Math.abs(a.us - us) ? b : a)).note;
+      console.log(`| ${title} | ${name}${note ? ` (${note})` : ''} | ${us.toFixed(3)} (median, in the row's unit) | | ${target} | ${target ? `${met} of ${runs}` : ''} |`);
       continue;
     }
     const share = compared[0]!.share;
     const vs = compared[0]!.versus ?? 'raw';
     const ratios = compared.map((r) => (share ? r.baselineUs! / r.us : r.us / r.baselineUs!));
     const fmt = (x: number): string => (share ? `${Math.round(x * 100)}% of ${vs}` : `${x.toFixed(2)}x ${vs}`);
-    const met = rows.filter((r) => r.ok).length;
-    const target = rows[0]!.target ?? '';
     console.log(`| ${title} | ${name} | ${fmt(median(ratios))} | ${fmt(Math.min(...ratios))} - ${fmt(Math.max(...ratios))} | ${target} | ${target ? `${met} of ${runs}` : ''} |`);
   }
 }
