@@ -1,7 +1,8 @@
 // Actor benches (issue 4, section 3), each against a raw Node baseline measured in
 // this same run (spawn-to-ready is in spawn.dist.bench.ts): RPC round trip vs raw
 // msgpackr ping-pong over a UDS, stream throughput vs raw framed msgpackr over a
-// UDS (small and 1 MiB messages), and absolute teardown times (2x2x2 tree after a
+// UDS (small and 1 MiB messages, then payloads from 16 B to 1 MiB with the default
+// window), and absolute teardown times (2x2x2 tree after a
 // leaf error, 25 failing children collected). The module enables itself for its
 // actors; `main` is not awaited at the top level (see docs/actors.md).
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -55,10 +56,13 @@ const s = createConnection(path, async () => {
   } else {
     await new Promise((r) => s.once('data', r));
     const big = bytes > 0 ? new Uint8Array(bytes) : null;
-    let batch = [];
+    // small records go 256 to a write; byte payloads are coalesced up to 64 KiB a write (a 1 MiB one goes alone)
+    let batch = [], size = 0;
     for (let i = 0; i < n; i++) {
-      batch.push(frame(big ?? { i }));
-      if (batch.length === 256 || big || i === n - 1) { if (!s.write(batch.length === 1 ? batch[0] : Buffer.concat(batch))) await new Promise((r) => s.once('drain', r)); batch = []; }
+      const f = frame(big ?? { i });
+      batch.push(f);
+      size += f.length;
+      if ((big ? size >= 65536 : batch.length === 256) || i === n - 1) { if (!s.write(batch.length === 1 ? batch[0] : Buffer.concat(batch))) await new Promise((r) => s.once('drain', r)); batch = []; size = 0; }
     }
   }
 });
@@ -152,7 +156,12 @@ async function benchRtt(rows: Row[], portal: Portal): Promise<void> {
   rows.push(costRow('RPC round trip: Portal.run(trivial) vs raw msgpackr ping-pong over UDS (us)', ours, raw, 2));
 }
 
-async function benchStream(rows: Row[], portal: Portal, n: number, bytes: number, label: string): Promise<void> {
+/**
+ * Stream `n` messages (`bytes` bytes each, or small records for 0) from the actor and
+ * from a raw peer, rounds alternating; the medians in ms, furrow's first. `window`:
+ * the stream's credit window (default: the library's, sized from the payloads).
+ */
+async function benchStream(portal: Portal, n: number, bytes: number, window?: number): Promise<[number, number]> {
   const unpackr = new Unpackr({ useRecords: false });
   const rawRun = async (): Promise<number> => {
     const peer = await rawPeer('blast', n, bytes);
@@ -169,7 +178,7 @@ async function benchStream(rows: Row[], portal: Portal, n: number, bytes: number
     await portal.openContext(blast, [n, bytes], (ctx) =>
       ctx.openStream(async (s) => {
         for await (const _ of s);
-      }, { window: bytes ? 16 : 256 }),
+      }, window === undefined ? {} : { window }),
     );
     return performance.now() - t0;
   };
@@ -183,8 +192,17 @@ async function benchStream(rows: Row[], portal: Portal, n: number, bytes: number
       ours.push(b);
     }
   }
-  rows.push(rateRow(label, (median(ours) * 1000) / n, (median(raw) * 1000) / n, bytes ? 0.8 : 0.5));
+  return [median(ours), median(raw)];
 }
+
+/** Stream throughput from 16 B to 1 MiB payloads (issue 16's scaling rows: no target, the share of raw). */
+const SWEEP: [bytes: number, n: number][] = [
+  [16, 50_000],
+  [256, 50_000],
+  [4096, 10_000],
+  [65_536, 1000],
+  [1 << 20, 100],
+];
 
 async function benchTeardown(rows: Row[]): Promise<void> {
   let took = 0;
@@ -225,8 +243,16 @@ async function main(): Promise<void> {
   await openActorNursery(async (an) => {
     const p = await an.startActor('peer', { enableModules: [ME] });
     await benchRtt(rows, p);
-    await benchStream(rows, p, SMALL_N, 0, `stream throughput, small messages (${SMALL_N}) vs raw framed msgpackr over UDS (us/msg)`);
-    await benchStream(rows, p, BIG_N, BIG, `stream throughput, 1 MiB messages (${BIG_N}) vs raw framed msgpackr over UDS (us/msg)`);
+    const us = ([ours, raw]: [number, number], n: number): [number, number] => [(ours * 1000) / n, (raw * 1000) / n];
+    const [small, smallRaw] = us(await benchStream(p, SMALL_N, 0, 256), SMALL_N);
+    rows.push(rateRow(`stream throughput, small messages (${SMALL_N}) vs raw framed msgpackr over UDS (us/msg)`, small, smallRaw, 0.5));
+    const [big, bigRaw] = us(await benchStream(p, BIG_N, BIG, 16), BIG_N);
+    rows.push(rateRow(`stream throughput, 1 MiB messages (${BIG_N}) vs raw framed msgpackr over UDS (us/msg)`, big, bigRaw, 0.8));
+    for (const [bytes, n] of SWEEP) {
+      const [ours, raw] = us(await benchStream(p, n, bytes), n);
+      const size = bytes >= 1 << 20 ? `${bytes >> 20} MiB` : bytes >= 1024 ? `${bytes >> 10} KiB` : `${bytes} B`;
+      rows.push({ name: `stream throughput, ${size} payloads (${n}), default window, vs raw (us/msg)`, us: ours, baselineUs: raw, share: true });
+    }
   });
   await benchTeardown(rows);
   // absolute rows print their ms in the us/op column

@@ -3,7 +3,8 @@
 // in dist/ (`npm run bench` builds it first), and the actors enable a TypeScript
 // module (bench/fixtures/echo.ts). Each case alternates with its raw baseline in
 // the same run: a raw JavaScript child that connects back over a UDS and writes one
-// byte; a raw Worker that posts one message; 16 of each started at once.
+// byte; a raw Worker that posts one message; 16 of each started at once; then 1 to 32
+// fork actors at once, all ready and all torn down, against as many raw children.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -50,12 +51,21 @@ async function rawWorker(): Promise<number> {
 
 /** Start `count` actors at once; resolve with the ms until all are ready (then cancel them). */
 async function actors(an: ActorNursery, count: number, backend: 'fork' | 'thread'): Promise<number> {
+  return (await actorsAndTeardown(an, count, backend))[0];
+}
+
+/** Start `count` actors at once, then cancel them all: the ms until all were ready, and until all had exited. */
+async function actorsAndTeardown(an: ActorNursery, count: number, backend: 'fork' | 'thread'): Promise<[number, number]> {
   const t0 = performance.now();
   const portals = await Promise.all(Array.from({ length: count }, (_, i) => an.startActor(`a${i}`, { enableModules: [ECHO], backend })));
-  const ms = performance.now() - t0;
+  const t1 = performance.now();
   await Promise.all(portals.map((p) => p.cancelActor()));
-  return ms;
+  return [t1 - t0, performance.now() - t1];
 }
+
+/** N = 1..32 fork actors at once against as many raw forks (issue 16's scaling rows: no target). */
+const SCALE = [1, 2, 4, 8, 16, 32];
+const SCALE_ROUNDS = 3;
 
 async function main(): Promise<void> {
   const srv = await rawServer(join(dir, 'raw.sock'));
@@ -65,6 +75,7 @@ async function main(): Promise<void> {
   const thread: number[] = [];
   const raw16: number[] = [];
   const fork16: number[] = [];
+  const scale: Row[] = [];
   await openActorNursery(async (an) => {
     // one warm-up round of each (fills the compile cache), then alternate
     for (let i = 0; i <= RUNS; i++) {
@@ -89,6 +100,27 @@ async function main(): Promise<void> {
         fork16.push(ours);
       }
     }
+    for (const count of SCALE) {
+      const ready: number[] = [];
+      const rawReady: number[] = [];
+      const down: number[] = [];
+      const rawDown: number[] = [];
+      for (let i = 0; i <= SCALE_ROUNDS; i++) {
+        const [ms, stop] = await rawForks(srv, count);
+        const t = performance.now();
+        await stop();
+        const rawStop = performance.now() - t;
+        const [ours, oursDown] = await actorsAndTeardown(an, count, 'fork');
+        if (i) {
+          rawReady.push(ms);
+          rawDown.push(rawStop);
+          ready.push(ours);
+          down.push(oursDown);
+        }
+      }
+      scale.push({ name: `${count} fork actor${count > 1 ? 's' : ''} at once: all ready vs as many raw forks (ms)`, us: median(ready), baselineUs: median(rawReady) });
+      scale.push({ name: `${count} fork actor${count > 1 ? 's' : ''}: all cancelled and exited vs raw children ended (ms)`, us: median(down), baselineUs: median(rawDown) });
+    }
   });
   srv.close();
   const rows: Row[] = [
@@ -97,6 +129,7 @@ async function main(): Promise<void> {
     costRow('16 concurrent fork actors vs 16 raw forks (ms, all ready)', median(fork16), median(raw16), 1.5),
   ];
   printTable('actor spawn, built package (dist/)', rows);
+  printTable('fork actors from 1 to 32 at once, built package (dist/)', scale);
 }
 
 await main();
