@@ -41,6 +41,8 @@ export const blast = context(async (ctx, n: number, bytes: number) => {
 // ---- raw baselines (plain .mjs children, no furrow) ----
 
 const dir = mkdtempSync(join(tmpdir(), 'furrow-bench-'));
+// the raw peers end by running out of work, not by process.exit(): Node 24 can deadlock in
+// process.exit() while a background compile job waits for a main-thread GC (nodejs/node#54918)
 const RAW_PEER = join(dir, 'peer.mjs');
 writeFileSync(
   RAW_PEER,
@@ -66,7 +68,7 @@ const s = createConnection(path, async () => {
     }
   }
 });
-s.on('end', () => process.exit(0)); s.on('error', () => process.exit(0));
+s.on('error', () => s.destroy());
 `,
 );
 

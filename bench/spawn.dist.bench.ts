@@ -22,7 +22,9 @@ const RUNS = Number(process.env.SPAWN_RUNS ?? 12);
 const dir = mkdtempSync(join(tmpdir(), 'furrow-bench-spawn-'));
 const RAW_CONNECT = join(dir, 'connect.mjs');
 const RAW_WORKER = join(dir, 'worker.mjs');
-writeFileSync(RAW_CONNECT, `import { createConnection } from 'node:net';\nconst s = createConnection(process.argv[2], () => s.write('x'));\ns.on('end', () => process.exit(0)); s.on('error', () => process.exit(0));\n`);
+// the raw peers end by running out of work, not by process.exit(): Node 24 can deadlock in
+// process.exit() while a background compile job waits for a main-thread GC (nodejs/node#54918)
+writeFileSync(RAW_CONNECT, `import { createConnection } from 'node:net';\nconst s = createConnection(process.argv[2], () => s.write('x'));\ns.on('error', () => s.destroy());\n`);
 writeFileSync(RAW_WORKER, `import { parentPort } from 'node:worker_threads';\nparentPort.postMessage('ready');\n`);
 
 /** Start `count` raw children at once; resolve with the ms until all said hello, and a way to stop them. */
