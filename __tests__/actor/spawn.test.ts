@@ -73,6 +73,25 @@ test('a fork actor starts without the built-ins it does not need', async () => {
   });
 });
 
+test('a child whose module keeps a timer running still exits by itself once cancelled, well inside the grace', async () => {
+  // a finished child leaves by running out of work (not process.exit(), which can
+  // deadlock in Node 24: nodejs/node#54918), and calls process.exit() only if
+  // something keeps it alive; without that, this child would wait for the SIGTERM
+  // that comes after 4 x the 2 s grace
+  const pids: number[] = [];
+  await openActorNursery(async (an) => {
+    for (const backend of ['fork', 'thread'] as const) {
+      const p = await an.startActor(`timer-${backend}`, { enableModules: [fixture('keeps-timer.ts')], backend });
+      if (backend === 'fork') pids.push(p.pid);
+      expect(await p.run(`${fixture('keeps-timer.ts')}:leaveTimer`)).toBe('left running');
+      const t0 = performance.now();
+      expect(await p.cancelActor()).toBe(true);
+      expect(performance.now() - t0).toBeLessThan(2000);
+    }
+  });
+  expectAllGone(pids);
+});
+
 test("a fork child's young generation starts at 2 MiB (no scavenge in its start-up), unless its execArgv says otherwise", async () => {
   await openActorNursery(async (an) => {
     const plain = await an.startActor('plain', { enableModules: [BASIC] });

@@ -41,6 +41,9 @@ async function earlyTransport(early: EarlyLink): Promise<Transport> {
   return new StreamTransport('uds', where, { readable: s, writable: s });
 }
 
+/** How long a finished child waits to exit by itself before it calls process.exit() (ms). */
+const EXIT_FALLBACK_MS = 100;
+
 /** Run this process (or thread) as a child actor (`early`: see child-main.ts). */
 export async function childMain(early: EarlyLink): Promise<void> {
   const boot = JSON.parse(process.argv[2] ?? '{}') as { name: string; uuid: string };
@@ -99,6 +102,11 @@ export async function childMain(early: EarlyLink): Promise<void> {
     log.error('actor crashed: %s', err);
     code = 1;
   }
-  await new Promise((r) => setImmediate(r));
-  process.exit(code);
+  // Leave by running out of work: Node 24 can deadlock in process.exit() while a
+  // background compile job waits for a main-thread GC (nodejs/node#54918; the bench's
+  // raw peers hung there about one run in eight), and a natural exit drains those jobs
+  // first. What a user's module left running (a timer, a socket) cannot keep the actor
+  // alive: process.exit() still comes, EXIT_FALLBACK_MS later.
+  process.exitCode = code;
+  setTimeout(() => process.exit(code), EXIT_FALLBACK_MS).unref();
 }
