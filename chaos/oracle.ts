@@ -10,6 +10,8 @@
 //   be killed while stopped) but need not be reported.
 // - what happens below a disrupted actor may go unreported: that actor cannot relay
 //   it (it is dead, stuck, or never ends its nursery), and its own fate is reported.
+// - a signal that hits an actor after it logged its `finally` finds it already exiting
+//   from a cooperative end: that death need not be reported (its raise still must).
 // - otherwise each raise, and each disruption, must reach the root: as the fact
 //   itself, or as a death, kill, dropped link or ignored cancel of the actor or of an
 //   ancestor whose subtree holds a disruption (its teardown did not finish in time).
@@ -26,6 +28,8 @@ import type { ChaosEvent } from './tree.ts';
 export interface FaultRecord extends FaultPlan {
   hit: boolean;
   resumed: boolean;
+  /** the target had logged its `finally` before the signal landed: it was already on its way out */
+  afterFinally?: boolean;
 }
 
 /** How the root ended: its exit, and its `outcome` line (null if it printed none). */
@@ -62,6 +66,10 @@ export function judge(plan: TrialPlan, events: ChaosEvent[], faults: FaultRecord
     return null;
   };
   const disrupted = (p: string): boolean => disruption(p) !== null || paused(p);
+  // every signal that hit it came after its finally ran: it had ended cooperatively and
+  // was exiting, so nothing it could still report was lost (what it raised still must be)
+  const onItsWayOut = (p: string): boolean =>
+    !stopped(p) && !logged('spin', p) && actors.get(p)?.behaviour !== 'ignore' && hits(p, ['SIGKILL', 'SIGTERM']).every((f) => f.afterFinally === true);
   const coveredAbove = (p: string): boolean => ancestorsOf(p).some(disrupted);
   const tainted = (p: string): boolean => [...actors.keys()].some((q) => (q === p || q.startsWith(`${p}.`)) && disrupted(q));
 
@@ -90,7 +98,7 @@ export function judge(plan: TrialPlan, events: ChaosEvent[], faults: FaultRecord
       if (coveredAbove(p)) continue;
       if (logged('raise', p) && !about(p, new Set(['raise'])) && !covered(p)) verdict.lost.push(`${p}: raised, not reported`);
       const d = disruption(p);
-      if (d && !covered(p)) verdict.lost.push(`${p}: ${d}, not reported`);
+      if (d && !covered(p) && !onItsWayOut(p)) verdict.lost.push(`${p}: ${d}, not reported`);
     }
   }
   for (const p of actors.keys()) {

@@ -97,6 +97,7 @@ export async function runTrial(plan: TrialPlan, opts: TrialOptions = {}): Promis
   const pidOf = (target: string): number | undefined => (target === 'root' ? rootPid : pids[target] ?? upPids(logFile)[target]);
   const apply = (f: FaultRecord): void => {
     const pid = pidOf(f.target);
+    f.afterFinally = readEvents(logFile).some((e) => e.ev === 'finally' && e.path === f.target);
     f.hit = !ended && pid !== undefined && isMarkedAlive(pid, marker) && ignoring('gone meanwhile', () => process.kill(pid, f.signal)) === true;
     if (f.hit && f.signal === 'SIGTERM' && f.target === 'root') termAt ??= performance.now();
     if (f.hit && f.contAfterMs !== undefined) {

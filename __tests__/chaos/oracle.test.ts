@@ -1,6 +1,7 @@
 // The chaos oracle and plans, on hand-made trials: the same seed gives the same plan,
 // and the oracle flags a lost raise, a lost death, an invented error, a missing
-// finally and a wrong exit, while accepting a raise that a killed ancestor covers.
+// finally and a wrong exit, while accepting a raise that a killed ancestor covers and
+// a death that came after the actor's finally.
 import type { Fact } from '../../chaos/facts.ts';
 import { judge, type FaultRecord, type RootEnd } from '../../chaos/oracle.ts';
 import { planTrial, type ActorPlan, type TrialPlan } from '../../chaos/plan.ts';
@@ -54,6 +55,15 @@ test('an ancestor killed from outside covers what happened below it; its death m
   const facts = [fact('died', 'a0'), fact('killed', 'a1')];
   expect(judge(PLAN, EVENTS, [kill('a0')], ended(facts))).toEqual({ lost: [], invented: [], disorderly: [] });
   expect(judge(PLAN, EVENTS, [kill('a0')], ended([fact('killed', 'a1')])).lost).toEqual(['a0: hit by SIGKILL, not reported']);
+});
+
+test('a signal that lands after the actor logged its finally need not be reported; one before it must', () => {
+  // a0 had ended cooperatively (its finally is in the log) and was exiting when it was killed
+  const late = { ...kill('a0'), afterFinally: true };
+  expect(judge(PLAN, EVENTS, [late], ended([fact('raise', 'a0.0'), fact('killed', 'a1')]))).toEqual({ lost: [], invented: [], disorderly: [] });
+  expect(judge(PLAN, EVENTS, [{ ...late, afterFinally: false }], ended([fact('raise', 'a0.0'), fact('killed', 'a1')])).lost).toEqual(['a0: hit by SIGKILL, not reported']);
+  // a death it did report is still explained by the signal
+  expect(judge(PLAN, EVENTS, [late], ended([fact('raise', 'a0.0'), fact('killed', 'a1'), fact('died', 'a0')])).invented).toEqual([]);
 });
 
 test('a cooperative actor whose finally did not run is a disorderly teardown, unless the root was SIGKILLed', () => {
