@@ -51,13 +51,8 @@ async function rawWorker(): Promise<number> {
   return ms;
 }
 
-/** Start `count` actors at once; resolve with the ms until all are ready (then cancel them). */
-async function actors(an: ActorNursery, count: number, backend: 'fork' | 'thread'): Promise<number> {
-  return (await actorsAndTeardown(an, count, backend))[0];
-}
-
 /** Start `count` actors at once, then cancel them all: the ms until all were ready, and until all had exited. */
-async function actorsAndTeardown(an: ActorNursery, count: number, backend: 'fork' | 'thread'): Promise<[number, number]> {
+async function actors(an: ActorNursery, count: number, backend: 'fork' | 'thread'): Promise<[number, number]> {
   const t0 = performance.now();
   const portals = await Promise.all(Array.from({ length: count }, (_, i) => an.startActor(`a${i}`, { enableModules: [ECHO], backend })));
   const t1 = performance.now();
@@ -83,9 +78,9 @@ async function main(): Promise<void> {
     for (let i = 0; i <= RUNS; i++) {
       const [ms, stop] = await rawForks(srv, 1);
       await stop();
-      const ours = await actors(an, 1, 'fork');
+      const [ours] = await actors(an, 1, 'fork');
       const w = await rawWorker();
-      const t = await actors(an, 1, 'thread');
+      const [t] = await actors(an, 1, 'thread');
       if (i) {
         raw.push(ms);
         fork.push(ours);
@@ -96,7 +91,7 @@ async function main(): Promise<void> {
     for (let i = 0; i <= Math.ceil(RUNS / 3); i++) {
       const [ms, stop] = await rawForks(srv, 16);
       await stop();
-      const ours = await actors(an, 16, 'fork');
+      const [ours] = await actors(an, 16, 'fork');
       if (i) {
         raw16.push(ms);
         fork16.push(ours);
@@ -112,7 +107,7 @@ async function main(): Promise<void> {
         const t = performance.now();
         await stop();
         const rawStop = performance.now() - t;
-        const [ours, oursDown] = await actorsAndTeardown(an, count, 'fork');
+        const [ours, oursDown] = await actors(an, count, 'fork');
         if (i) {
           rawReady.push(ms);
           rawDown.push(rawStop);

@@ -58,18 +58,18 @@ export function judge(plan: TrialPlan, events: ChaosEvent[], faults: FaultRecord
   const signalled = (p: string): boolean => hits(p, ['SIGKILL', 'SIGTERM']).length > 0;
   const stopped = (p: string): boolean => hits(p, ['SIGSTOP']).some((f) => !f.resumed);
   const paused = (p: string): boolean => hits(p, ['SIGSTOP']).some((f) => f.resumed);
-  const disruption = (p: string): string | null => {
-    if (signalled(p)) return `hit by ${hits(p, ['SIGKILL', 'SIGTERM'])[0]!.signal}`;
+  /** what keeps an actor from ending by itself, signals aside */
+  const stuck = (p: string): string | null => {
     if (stopped(p)) return 'stopped';
     if (logged('spin', p)) return 'spinning';
     if (actors.get(p)?.behaviour === 'ignore' && logged('behaving', p)) return 'ignoring its cancel';
     return null;
   };
+  const disruption = (p: string): string | null => (signalled(p) ? `hit by ${hits(p, ['SIGKILL', 'SIGTERM'])[0]!.signal}` : stuck(p));
   const disrupted = (p: string): boolean => disruption(p) !== null || paused(p);
   // every signal that hit it came after its finally ran: it had ended cooperatively and
   // was exiting, so nothing it could still report was lost (what it raised still must be)
-  const onItsWayOut = (p: string): boolean =>
-    !stopped(p) && !logged('spin', p) && actors.get(p)?.behaviour !== 'ignore' && hits(p, ['SIGKILL', 'SIGTERM']).every((f) => f.afterFinally === true);
+  const onItsWayOut = (p: string): boolean => stuck(p) === null && hits(p, ['SIGKILL', 'SIGTERM']).every((f) => f.afterFinally === true);
   const coveredAbove = (p: string): boolean => ancestorsOf(p).some(disrupted);
   const tainted = (p: string): boolean => [...actors.keys()].some((q) => (q === p || q.startsWith(`${p}.`)) && disrupted(q));
 

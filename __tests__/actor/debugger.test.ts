@@ -54,6 +54,22 @@ async function endsCleanly(t: ReturnType<typeof onTerminal>, from = 0): Promise<
   await waitAllGone(pidsOf(t.text()));
 }
 
+/**
+ * The root's crash REPL for an error from `actor`: it opens once the error arrives, shows
+ * the boxed type, and on `c` the caller catches the error. `beforeGoOn` runs while the
+ * REPL still holds the error (the caller has not seen it yet).
+ */
+async function rootCrashRepl(t: ReturnType<typeof onTerminal>, at: number, actor: string, message: string, boxedType: string, beforeGoOn = (): void => {}): Promise<void> {
+  at = await t.waitFor(new RegExp(`-- crash arrived at the root from ${actor}: failing: RemoteActorError: ${message}`), at);
+  at = await t.waitFor(/\(furrow root\) /, at);
+  t.type('error.boxedType\r');
+  at = await t.waitFor(new RegExp(`'${boxedType}'`), at);
+  beforeGoOn();
+  t.type('c\r');
+  at = await t.waitFor(new RegExp(`caught RemoteActorError ${message}`), at);
+  await endsCleanly(t, at);
+}
+
 test('pause() in a fork actor: the root\'s terminal gets a REPL in the caller\'s frame; it evaluates, steps, outlives the liveness bound, and lets the actor go on', async () => {
   const t = onTerminal('1');
   let at = await t.waitFor(/-- paused in actor 'w1'/);
@@ -109,14 +125,7 @@ test('post-mortem (debugMode): a crash REPL in the failing actor with the error 
   // nothing has reached the root yet: its caller still waits
   expect(t.text()).not.toMatch(/caught/);
   t.type('c\r');
-  at = await t.waitFor(/-- crash arrived at the root from w1: failing: RemoteActorError: bad input 21/, at);
-  at = await t.waitFor(/\(furrow root\) /, at);
-  t.type('error.boxedType\r');
-  at = await t.waitFor(/'TypeError'/, at);
-  expect(t.text()).not.toMatch(/caught/);
-  t.type('c\r');
-  at = await t.waitFor(/caught RemoteActorError bad input 21/, at);
-  await endsCleanly(t, at);
+  await rootCrashRepl(t, at, 'w1', 'bad input 21', 'TypeError', () => expect(t.text()).not.toMatch(/caught/));
 });
 
 test('await pause() in a Python actor: pdb at the root\'s terminal, over the actor\'s socket; it prints, steps, and lets the actor go on', async () => {
@@ -144,13 +153,7 @@ test('post-mortem in a Python actor: pdb on the failed task\'s traceback with it
   at = await t.waitFor(/42/, at);
   expect(t.text()).not.toMatch(/caught/);
   t.type('c\r');
-  at = await t.waitFor(/-- crash arrived at the root from py: failing: RemoteActorError: bad input 42/, at);
-  at = await t.waitFor(/\(furrow root\) /, at);
-  t.type('error.boxedType\r');
-  at = await t.waitFor(/'ValueError'/, at);
-  t.type('c\r');
-  at = await t.waitFor(/caught RemoteActorError bad input 42/, at);
-  await endsCleanly(t, at);
+  await rootCrashRepl(t, at, 'py', 'bad input 42', 'ValueError');
 });
 
 test('pause() in the root, or in a thread actor, throws saying why', async () => {
