@@ -9,7 +9,7 @@
 // answering a round trip, measured in the same rounds.
 //   npm run bench asyncio        (FURROW_PYTHON picks the interpreter, default /usr/bin/python3;
 //                                 BENCH_WINDOW the stream's credit window, default the library's)
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { Unpackr } from 'msgpackr';
 import { openActorNursery, type Portal } from 'furrow';
-import 'furrow/asyncio';
+import { PYTHON_PACKAGE_DIR } from 'furrow/asyncio';
 import { PythonShell } from 'python-shell';
 import { measurePair, measureRounds, median, pairRow, printTable, rateRow, rawFrame, type Row, type Samples } from './lib.ts';
 
@@ -29,6 +29,11 @@ const SMALL_N = 20_000;
 const WINDOW = process.env.BENCH_WINDOW ? Number(process.env.BENCH_WINDOW) : undefined;
 
 const dir = mkdtempSync(join(tmpdir(), 'furrow-bench-asyncio-'));
+// furrow_asyncio's bytecode, compiled once as pip does when it installs a package (and
+// as Python does at the first import, unless PYTHONDONTWRITEBYTECODE is set, as it is
+// on the VM these figures come from): without it every child compiles the package's
+// sources again, ~18 ms of each cold spawn (docs/python.md, Start-up)
+execFileSync(PY, ['-m', 'compileall', '-q', join(PYTHON_PACKAGE_DIR, 'furrow_asyncio')]);
 // the furrow side: an enabled module of the Python actor
 writeFileSync(
   join(dir, 'bench_py.py'),
