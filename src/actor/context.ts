@@ -234,11 +234,14 @@ export class Context<R = unknown, S = any> {
     return this.#inbox.length + this.#dialog.pending;
   }
 
-  /** @internal Send one stream value (waits for credit). */
-  async sendValue(value: unknown): Promise<void> {
-    if (this.#error) throw this.#error;
-    if (this.#stopSent) throw new EndOfChannel('this side of the stream is closed');
-    await this.#dialog.send({ type: 'Yield', value });
+  /**
+   * @internal Send one stream value (waits for credit). Not an async function: with
+   * credit at hand the dialog's settled promise comes back as it is (the per-message path).
+   */
+  sendValue(value: unknown): Promise<void> {
+    if (this.#error) return Promise.reject(this.#error);
+    if (this.#stopSent) return Promise.reject(new EndOfChannel('this side of the stream is closed'));
+    return this.#dialog.send({ type: 'Yield', value });
   }
 
   /** @internal Close this side of the stream (once). */
