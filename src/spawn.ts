@@ -4,7 +4,7 @@
 // child's output, and the fd numbers a child reads (3) and writes (4) frames on.
 // Users who only open nurseries and actors never need it.
 export * from './actor/spawn/index.ts';
-export { StreamTransport, TransportError, relayLines, frame, CHILD_READ_FD, CHILD_WRITE_FD, type Transport } from './ipc/index.ts';
+export { StreamTransport, type StreamTransportOptions, TransportError, relayLines, frame, CHILD_READ_FD, CHILD_WRITE_FD, type Transport } from './ipc/index.ts';
 // for backends whose children may pause (their stderr carries the request to the root's REPL)
 export { pauseLineTaker } from './actor/debug/relay.ts';
 // for backends that start actors on other hosts (furrow/hosts)

@@ -17,7 +17,7 @@ export { PROTOCOL_SCHEMA, PROTOCOL_LIMITS, type ProtocolSchema, type ProtocolLim
 export { FrameDecoder, DEFAULT_MAX_FRAME_BYTES, frame } from './framing.ts';
 export { TransportError, MsgTypeError, type TransportErrorCode } from './errors.ts';
 export type { Transport, TransportKind, TransportOptions, TransportSink } from './transport.ts';
-export { StreamTransport } from './stream-transport.ts';
+export { StreamTransport, type StreamTransportOptions } from './stream-transport.ts';
 export { Listener } from './listener.ts';
 export { listenUds, connectUds, runtimeDir, removeStaleSockets, pidOfSocketName } from './uds.ts';
 export { listenTcp, connectTcp } from './tcp.ts';

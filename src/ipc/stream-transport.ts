@@ -7,10 +7,27 @@ import { DEFAULT_MAX_FRAME_BYTES, FrameDecoder } from './framing.ts';
 import { WriteBatcher } from './write-batcher.ts';
 import type { Transport, TransportKind, TransportOptions, TransportSink } from './transport.ts';
 
-/** Write at once (without waiting for the tick) when this many bytes are queued. */
-const FLUSH_BYTES = 64 * 1024;
-/** Small frames are copied together into buffers of about this size. */
-const CONCAT_BYTES = 64 * 1024;
+/**
+ * Write at once (without waiting for the tick) when this many bytes are queued, and
+ * copy small frames together into buffers of about this size. A transport may pick
+ * its own (`batchBytes`): TLS links write one record's worth (tls-psk.ts).
+ */
+const BATCH_BYTES = 64 * 1024;
+
+/** How a StreamTransport is set up, beyond the options every transport takes. */
+export interface StreamTransportOptions extends TransportOptions {
+  /** called once after the transport is finished (e.g. to unlink a socket file) */
+  onEnd?: () => void;
+  /** queued bytes that send a batch at once, without waiting for the tick (default 64 KiB) */
+  batchBytes?: number;
+  /**
+   * Copy a batch's small frames together before writing (default true), so that a
+   * socket's writev carries a few large pieces. A TLS socket copies the pieces of a
+   * writev into one buffer itself before it encrypts them; there the frames go as
+   * they are (false), and a copy in JavaScript (with its garbage) is saved.
+   */
+  copyBatches?: boolean;
+}
 /** Frames at least this large are written as they are (never copied). */
 const BIG_FRAME = 16 * 1024;
 
@@ -34,7 +51,9 @@ export class StreamTransport implements Transport {
   #out: Writable;
   #decoder: FrameDecoder;
   #sink: TransportSink | null = null;
-  #batcher = new WriteBatcher((frames, bytes) => this.#emit(frames, bytes), FLUSH_BYTES);
+  #batchBytes: number;
+  #copyBatches: boolean;
+  #batcher: WriteBatcher;
   #closed = false;
   #ending = false;
   #reported = false;
@@ -52,13 +71,13 @@ export class StreamTransport implements Transport {
   /**
    * @param kind what it is, for errors and `description`
    * @param streams the stream(s): `{ duplex }` or `{ readable, writable }`
-   * @param onEnd called once after the transport is finished (e.g. to unlink a socket file)
+   * @param opts limits, batching, and `onEnd`
    */
   constructor(
     kind: TransportKind,
     description: string,
     streams: { readable: Readable; writable: Writable },
-    opts: TransportOptions & { onEnd?: () => void } = {},
+    opts: StreamTransportOptions = {},
   ) {
     this.kind = kind;
     this.description = description;
@@ -66,6 +85,9 @@ export class StreamTransport implements Transport {
     this.#out = streams.writable;
     this.#same = (streams.readable as unknown) === streams.writable;
     this.#onEnd = opts.onEnd ?? null;
+    this.#batchBytes = opts.batchBytes ?? BATCH_BYTES;
+    this.#copyBatches = opts.copyBatches ?? true;
+    this.#batcher = new WriteBatcher((frames, bytes) => this.#emit(frames, bytes), this.#batchBytes);
     this.#frameDeadlineMs = opts.frameDeadlineMs ?? FRAME_DEADLINE_MS;
     this.#decoder = new FrameDecoder(opts.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES, (body) => {
       this.#framesIn++;
@@ -136,7 +158,7 @@ export class StreamTransport implements Transport {
     this.#batcher.push(frame);
   }
 
-  /** One batch out: small frames copied together, large ones as they are, in one writev. */
+  /** One batch out, in one writev: small frames copied together (unless `copyBatches` is off), large ones as they are. */
   #emit(q: Uint8Array[], total: number): void {
     if (this.#closed) return;
     const out = this.#out;
@@ -144,11 +166,18 @@ export class StreamTransport implements Transport {
       out.write(q[0]);
       return;
     }
-    if (total <= CONCAT_BYTES) {
+    if (!this.#copyBatches) {
+      out.cork();
+      for (const f of q) out.write(f);
+      out.uncork();
+      return;
+    }
+    const chunk = this.#batchBytes;
+    if (total <= chunk) {
       out.write(Buffer.concat(q, total));
       return;
     }
-    // small frames are copied together into chunks of about CONCAT_BYTES; large ones
+    // small frames are copied together into chunks of about `chunk` bytes; large ones
     // go as they are; all of it leaves in one writev
     out.cork();
     let from = 0;
@@ -163,7 +192,7 @@ export class StreamTransport implements Transport {
         continue;
       }
       bytes += f.length;
-      if (bytes >= CONCAT_BYTES) {
+      if (bytes >= chunk) {
         out.write(Buffer.concat(q.slice(from, i + 1), bytes));
         from = i + 1;
         bytes = 0;

@@ -13,6 +13,14 @@ import type { TransportOptions } from './transport.ts';
 
 /** The one cipher suite offered: PSK key exchange, AES-256-GCM (authenticated encryption). */
 const PSK_CIPHERS = 'PSK-AES256-GCM-SHA384';
+/**
+ * How frames are batched on a TLS link: a batch leaves at one TLS record's worth of
+ * plaintext (the largest record TLS allows; on a Unix socket 64 KiB writes are
+ * better), and its frames go to the socket as they are, since the TLS socket copies a
+ * writev into one buffer before encrypting it. A stream of 1 KiB messages between
+ * two hosts: the sender's CPU per message 1.35 -> 0.9 us (docs/multihost.md).
+ */
+const TLS_BATCHING = { batchBytes: 16 * 1024, copyBatches: false } as const;
 /** Shortest key accepted: 32 bytes (256 bits) of secret. */
 export const MIN_PSK_BYTES = 32;
 
@@ -56,7 +64,7 @@ export async function listenTlsPsk(cred: PskCredential, opts: TransportOptions &
       maxVersion: 'TLSv1.2',
       pskCallback: (_sock: TLSSocket, identity: string) => (identity === cred.identity ? key : null),
     } as ConstructorParameters<typeof TLSSocket>[1]);
-    return new StreamTransport('tcp', `tls-psk:${raw.remoteAddress}:${raw.remotePort}`, { readable: s, writable: s }, opts);
+    return new StreamTransport('tcp', `tls-psk:${raw.remoteAddress}:${raw.remotePort}`, { readable: s, writable: s }, { ...opts, ...TLS_BATCHING });
   });
 }
 
@@ -98,5 +106,5 @@ export async function connectTlsPsk(host: string, port: number, cred: PskCredent
     });
     return () => tls.destroy();
   });
-  return new StreamTransport('tcp', where, { readable: s, writable: s }, opts);
+  return new StreamTransport('tcp', where, { readable: s, writable: s }, { ...opts, ...TLS_BATCHING });
 }
