@@ -32,7 +32,7 @@ const dir = mkdtempSync(join(tmpdir(), 'furrow-bench-asyncio-'));
 // furrow_asyncio's bytecode, compiled once as pip does when it installs a package (and
 // as Python does at the first import, unless PYTHONDONTWRITEBYTECODE is set, as it is
 // on the VM these figures come from): without it every child compiles the package's
-// sources again, ~18 ms of each cold spawn (docs/python.md, Start-up)
+// sources again, ~18 ms of each cold spawn (docs/python.md, Bytecode)
 execFileSync(PY, ['-m', 'compileall', '-q', join(PYTHON_PACKAGE_DIR, 'furrow_asyncio')]);
 // the furrow side: an enabled module of the Python actor
 writeFileSync(

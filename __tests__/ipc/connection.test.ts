@@ -130,7 +130,7 @@ describe('Connection', () => {
   test.each([
     { copyBatches: true, batchBytes: 64 * 1024 },
     { copyBatches: false, batchBytes: 16 * 1024 },
-  ])('frames queued in one tick go out in few writes and keep their order ($copyBatches, $batchBytes)', async (batching) => {
+  ])('frames queued in one tick go out in few writes and keep their order (copyBatches $copyBatches, batchBytes $batchBytes)', async (batching) => {
     const listener = await listenUds({ name: 'coalesce' });
     try {
       const sock = await new Promise<Socket>((resolve) => {

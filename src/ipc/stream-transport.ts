@@ -14,6 +14,9 @@ import type { Transport, TransportKind, TransportOptions, TransportSink } from '
  */
 const BATCH_BYTES = 64 * 1024;
 
+/** Frames at least this large are written as they are (never copied). */
+const BIG_FRAME = 16 * 1024;
+
 /** How a StreamTransport is set up, beyond the options every transport takes. */
 export interface StreamTransportOptions extends TransportOptions {
   /** called once after the transport is finished (e.g. to unlink a socket file) */
@@ -28,8 +31,6 @@ export interface StreamTransportOptions extends TransportOptions {
    */
   copyBatches?: boolean;
 }
-/** Frames at least this large are written as they are (never copied). */
-const BIG_FRAME = 16 * 1024;
 
 /** How long a frame may take to arrive once its first byte did (ms; docs/ipc.md, Liveness and limits). */
 export const FRAME_DEADLINE_MS = 10_000;
