@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { ActorKilledError, findActor, openActorNursery, sleepForever } from '../../src/index.ts';
+import { connectUds, openConnection } from '../../src/ipc/index.ts';
 import { spawnTree, stuckPair } from './fixtures/basic.ts';
 import { BASIC, caught, expectAllGone, fixture, isAlive, waitAllGone } from './helpers.ts';
 
@@ -145,4 +146,23 @@ test('a 2x2x2 tree comes down well under a second after an error at a leaf', asy
   expect(pids).toHaveLength(14);
   expectAllGone(pids);
   expect(took).toBeLessThan(1000);
+});
+
+test('an actor closes the links peers opened to it when it stops: a root exits while an outside peer still holds one', async () => {
+  const child = spawn(process.execPath, ['--conditions=furrow-source', fixture('root-with-peer.ts')], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const exited = once(child, 'exit');
+  try {
+    const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
+    const addr = JSON.parse(line) as { kind: 'uds'; path: string };
+    const peer = await openConnection(await connectUds(addr.path), { name: 'outside' });
+    child.stdin!.write('go\n');
+    // a link left open would keep the root's process alive for as long as this peer holds it
+    const [code] = (await exited) as [number | null];
+    expect(code).toBe(0);
+    // and the peer's side ends (cleanly, or reset if a frame of its own was still unread there)
+    expect(await peer.waitClosed()).not.toBeNull();
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+  expectAllGone([child.pid!]);
 });

@@ -378,7 +378,8 @@ export class Actor {
     } catch (err) {
       ignore('the connection ended, or the actor is being cancelled: what follows handles both')(err);
     } finally {
-      this.#conns.delete(conn);
+      // a link still open (the actor is stopping) stays listed: run() closes it, flushed
+      if (conn.closed) this.#conns.delete(conn);
       log.transport("%s link to '%s' %s%s", kind, conn.peer.name, conn.closed ? 'closed' : 'no longer served', conn.error ? `: ${conn.error.message}` : '');
       if (conn.closed) {
         this.registrar?.dropConnection(conn);
