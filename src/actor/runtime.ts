@@ -378,8 +378,7 @@ export class Actor {
     } catch (err) {
       ignore('the connection ended, or the actor is being cancelled: what follows handles both')(err);
     } finally {
-      // a link still open (the actor is stopping) stays listed: run() closes it, flushed
-      if (conn.closed) this.#conns.delete(conn);
+      if (conn.closed) this.#conns.delete(conn); // one still open (the actor is stopping) is closed by run()
       log.transport("%s link to '%s' %s%s", kind, conn.peer.name, conn.closed ? 'closed' : 'no longer served', conn.error ? `: ${conn.error.message}` : '');
       if (conn.closed) {
         this.registrar?.dropConnection(conn);
