@@ -94,10 +94,11 @@ export async function runTrial(plan: TrialPlan, opts: TrialOptions = {}): Promis
   /** how long the root itself was stopped (its teardown may take that much longer) */
   let pausedMs = 0;
 
-  const pidOf = (target: string): number | undefined => (target === 'root' ? rootPid : pids[target] ?? upPids(logFile)[target]);
   const apply = (f: FaultRecord): void => {
-    const pid = pidOf(f.target);
-    f.afterFinally = readEvents(logFile).some((e) => e.ev === 'finally' && e.path === f.target);
+    // the log as it is now, read once: the target's pid if it came up late, and whether its finally ran
+    const events = readEvents(logFile);
+    const pid = f.target === 'root' ? rootPid : pids[f.target] ?? upPids(events)[f.target];
+    f.afterFinally = events.some((e) => e.ev === 'finally' && e.path === f.target);
     f.hit = !ended && pid !== undefined && isMarkedAlive(pid, marker) && ignoring('gone meanwhile', () => process.kill(pid, f.signal)) === true;
     if (f.hit && f.signal === 'SIGTERM' && f.target === 'root') termAt ??= performance.now();
     if (f.hit && f.contAfterMs !== undefined) {
@@ -174,6 +175,6 @@ function readEvents(logFile: string): ChaosEvent[] {
 }
 
 /** The pids actors noted as up so far (for a fault on a tree that is still growing). */
-function upPids(logFile: string): Record<string, number> {
-  return Object.fromEntries(readEvents(logFile).filter((e) => e.ev === 'up').map((e) => [e.path, e.pid!]));
+function upPids(events: ChaosEvent[]): Record<string, number> {
+  return Object.fromEntries(events.filter((e) => e.ev === 'up').map((e) => [e.path, e.pid!]));
 }
