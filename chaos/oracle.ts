@@ -10,8 +10,8 @@
 //   be killed while stopped) but need not be reported.
 // - what happens below a disrupted actor may go unreported: that actor cannot relay
 //   it (it is dead, stuck, or never ends its nursery), and its own fate is reported.
-// - a signal that hits an actor after it logged its `finally` finds it already exiting
-//   from a cooperative end: that death need not be reported (its raise still must).
+// - a signal (a kill or a stop) that hits an actor after it logged its `finally` finds it
+//   already exiting from a cooperative end: that need not be reported (its raise still must).
 // - otherwise each raise, and each disruption, must reach the root: as the fact
 //   itself, or as a death, kill, dropped link or ignored cancel of the actor or of an
 //   ancestor whose subtree holds a disruption (its teardown did not finish in time).
@@ -59,17 +59,17 @@ export function judge(plan: TrialPlan, events: ChaosEvent[], faults: FaultRecord
   const stopped = (p: string): boolean => hits(p, ['SIGSTOP']).some((f) => !f.resumed);
   const paused = (p: string): boolean => hits(p, ['SIGSTOP']).some((f) => f.resumed);
   /** what keeps an actor from ending by itself, signals aside */
-  const stuck = (p: string): string | null => {
-    if (stopped(p)) return 'stopped';
+  const unwilling = (p: string): string | null => {
     if (logged('spin', p)) return 'spinning';
     if (actors.get(p)?.behaviour === 'ignore' && logged('behaving', p)) return 'ignoring its cancel';
     return null;
   };
-  const disruption = (p: string): string | null => (signalled(p) ? `hit by ${hits(p, ['SIGKILL', 'SIGTERM'])[0]!.signal}` : stuck(p));
+  const disruption = (p: string): string | null => (signalled(p) ? `hit by ${hits(p, ['SIGKILL', 'SIGTERM'])[0]!.signal}` : stopped(p) ? 'stopped' : unwilling(p));
   const disrupted = (p: string): boolean => disruption(p) !== null || paused(p);
-  // every signal that hit it came after its finally ran: it had ended cooperatively and
-  // was exiting, so nothing it could still report was lost (what it raised still must be)
-  const onItsWayOut = (p: string): boolean => stuck(p) === null && hits(p, ['SIGKILL', 'SIGTERM']).every((f) => f.afterFinally === true);
+  // every signal that hit it (a kill, or a stop) came after its finally ran: it had ended
+  // cooperatively and was exiting, so nothing it could still report was lost (what it
+  // raised still must be; its process must still be gone, as every trial checks)
+  const onItsWayOut = (p: string): boolean => unwilling(p) === null && hits(p, ['SIGKILL', 'SIGTERM', 'SIGSTOP']).every((f) => f.afterFinally === true);
   const coveredAbove = (p: string): boolean => ancestorsOf(p).some(disrupted);
   const tainted = (p: string): boolean => [...actors.keys()].some((q) => (q === p || q.startsWith(`${p}.`)) && disrupted(q));
 

@@ -66,6 +66,14 @@ test('a signal that lands after the actor logged its finally need not be reporte
   expect(judge(PLAN, EVENTS, [late], ended([fact('raise', 'a0.0'), fact('killed', 'a1'), fact('died', 'a0')])).invented).toEqual([]);
 });
 
+test('a stop that lands after the actor logged its finally need not be reported; one before it must', () => {
+  // a0 had ended cooperatively and was exiting when it was stopped (and never resumed):
+  // its parent's teardown reaps it, which the trial checks apart (no process left, its bound)
+  const late = { ...kill('a0', 'SIGSTOP'), afterFinally: true };
+  expect(judge(PLAN, EVENTS, [late], ended([fact('raise', 'a0.0'), fact('killed', 'a1')]))).toEqual({ lost: [], invented: [], disorderly: [] });
+  expect(judge(PLAN, EVENTS, [{ ...late, afterFinally: false }], ended([fact('raise', 'a0.0'), fact('killed', 'a1')])).lost).toEqual(['a0: stopped, not reported']);
+});
+
 test('a cooperative actor whose finally did not run is a disorderly teardown, unless the root was SIGKILLed', () => {
   const noFinally = EVENTS.filter((e) => !(e.ev === 'finally' && e.path === 'a0'));
   expect(judge(PLAN, noFinally, [], ended([fact('raise', 'a0.0'), fact('killed', 'a1')])).disorderly).toEqual(['a0: cancelled cooperatively, but its finally did not run']);
