@@ -14,7 +14,8 @@ import {
   type BoxedError,
   type Msg,
 } from '../../src/ipc/index.ts';
-import { pack } from 'msgpackr';
+import { pack, unpack } from 'msgpackr';
+import { encodeStartAckFrame, encodeStartFrame } from '../../src/ipc/codec.ts';
 
 const uid: [string, string] = ['root', 'a1b2'];
 const box: BoxedError = {
@@ -79,6 +80,55 @@ describe('codec', () => {
       expect(m).toMatchObject({ type, cid: 12345 });
       expect(decodePayload((m as { pld: Uint8Array }).pld)).toEqual(value);
     }
+  });
+
+  test('Start has a fixed layout: any msgpack reader takes it, and it decodes as the generic one does', () => {
+    const targets: [string, string, unknown[]][] = [
+      ['file:///srv/app/jobA.ts', 'sum', [1, 2]],
+      ['file:///srv/app/jobB.ts', 'sum', [3, 'four']], // same length as the one before: the decoder's cache must compare bytes
+      ['file:///srv/ünïcødé/🌾.ts', 'créer', [{ deep: [null, true, Buffer.from('x')] }]],
+      ['file:///srv/app/jobA.ts', 'mul', []],
+      [`file:///${'x'.repeat(300)}.ts`, 'f', [1]], // a header too long for the layout: the generic encoder writes it
+    ];
+    for (let round = 0; round < 2; round++) {
+      for (const [ns, func, args] of targets) {
+        const f = encodeStartFrame(4_000_000_000, ns, func, args);
+        const body = f.subarray(4);
+        expect(new DataView(f.buffer, f.byteOffset).getUint32(0)).toBe(body.length);
+        expect(plain(unpack(body))).toEqual(plain({ type: 'Start', cid: 4_000_000_000, ns, func, pld: encodePayload(args) }));
+        const m = decodeFrame(body) as { type: string; cid: number; ns: string; func: string; pld: Uint8Array };
+        expect({ type: m.type, cid: m.cid, ns: m.ns, func: m.func }).toEqual({ type: 'Start', cid: 4_000_000_000, ns, func });
+        expect(decodePayload(m.pld)).toEqual(args);
+      }
+    }
+    // the fixed layout is the one the decoder recognises: 0x85, then a str16 ns
+    const short = encodeStartFrame(1, 'file:///a.ts', 'f', [1]);
+    expect([short[4], short[4 + 21], short[4 + 24]]).toEqual([0x85, 0xa2, 0xda]);
+  });
+
+  test('a frame that only begins like the fixed Start layout is judged by the generic decoder', () => {
+    const body = encodeStartFrame(1, 'file:///a.ts', 'f', [1]).subarray(4);
+    expect(() => decodeFrame(Buffer.concat([body, Buffer.from([0])]))).toThrow(/malformed frame/);
+    expect(() => decodeFrame(body.subarray(0, body.length - 1))).toThrow(/malformed frame/);
+  });
+
+  test('StartAck has a fixed layout per function type; any other bytes go to the validator', () => {
+    for (const functype of ['asyncfunc', 'asyncgen', 'context'] as const) {
+      for (const cid of [0, 7, 2 ** 32 - 1]) {
+        const f = encodeStartAckFrame(cid, functype);
+        const body = f.subarray(4);
+        expect(new DataView(f.buffer, f.byteOffset).getUint32(0)).toBe(body.length);
+        expect(unpack(body)).toEqual({ type: 'StartAck', cid, functype });
+        expect(decodeFrame(body)).toEqual({ type: 'StartAck', cid, functype });
+      }
+    }
+    // two frames of one type are separate buffers (a batch may hold both)
+    const a = encodeStartAckFrame(1, 'context');
+    encodeStartAckFrame(2, 'context');
+    expect(decodeFrame(a.subarray(4))).toEqual({ type: 'StartAck', cid: 1, functype: 'context' });
+    const bad = Buffer.from(encodeStartAckFrame(3, 'asyncfunc').subarray(4));
+    bad[bad.length - 1] = 0x78; // 'asyncfunx'
+    expect(() => decodeFrame(bad)).toThrow(/functype/);
   });
 
   test('frames hold plain msgpack maps (no msgpackr records)', () => {

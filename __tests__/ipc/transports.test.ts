@@ -11,6 +11,7 @@ import {
   listenTcp,
   listenUds,
   openConnection,
+  frame,
   PortTransport,
   relayLines,
   runtimeDir,
@@ -95,6 +96,34 @@ describe('transports', () => {
     const exited = once(worker, 'exit');
     conn.close();
     await exited;
+  });
+
+  test('MessagePort: a batch under 1 KiB is cloned, a larger one transferred; both arrive whole', async () => {
+    const { port1, port2 } = new MessageChannel();
+    const posted: { bytes: number; transferred: boolean }[] = [];
+    const post = port1.postMessage.bind(port1);
+    port1.postMessage = (value: unknown, transfer?: Parameters<typeof post>[1]) => {
+      posted.push({ bytes: (value as ArrayBuffer).byteLength, transferred: Array.isArray(transfer) && transfer.length > 0 });
+      post(value, transfer);
+    };
+    const sender = new PortTransport(port1);
+    const receiver = new PortTransport(port2);
+    const bodies: Buffer[] = [];
+    let arrived: () => void = () => {};
+    receiver.attach({ frame: (b) => (bodies.push(Buffer.from(b)), bodies.length === 2 && arrived()), closed: () => {} });
+    sender.attach({ frame: () => {}, closed: () => {} });
+    const all = new Promise<void>((r) => (arrived = r));
+    sender.write(frame(Buffer.alloc(100, 1)));
+    await new Promise<void>((r) => setImmediate(r)); // the first batch leaves at the end of its tick
+    sender.write(frame(Buffer.alloc(4000, 2)));
+    await all;
+    expect(posted).toEqual([
+      { bytes: 104, transferred: false },
+      { bytes: 4004, transferred: true },
+    ]);
+    expect(bodies).toEqual([Buffer.alloc(100, 1), Buffer.alloc(4000, 2)]);
+    sender.close();
+    receiver.close();
   });
 
   test('a pipe peer that exits mid-dialog fails the dialog with TransportError', async () => {

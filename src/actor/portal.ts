@@ -163,7 +163,8 @@ export class Portal {
       }
       finished = false;
       for (;;) {
-        const m = await dialog.receive();
+        // a StartAck and the Return often come in one batch: the second is taken at once
+        const m = dialog.receiveNow() ?? (await dialog.receive());
         if (m.type === 'Return') {
           finished = true;
           return m.value;

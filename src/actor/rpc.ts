@@ -35,7 +35,8 @@ export class ModuleNotEnabledError extends Error {
 export async function serveDialog(actor: Actor, conn: Connection, dialog: Dialog): Promise<void> {
   let start;
   try {
-    start = await dialog.receive();
+    // the Start came with the dialog: taken at once, without a turn of the microtask queue
+    start = dialog.receiveNow() ?? (await dialog.receive());
   } catch (err) {
     ignore('a dialog that ended before its Start carries no call')(err);
     dialog.close();
@@ -102,7 +103,7 @@ export async function serveDialog(actor: Actor, conn: Connection, dialog: Dialog
     }
   } finally {
     actor._tasks.delete(task);
-    await ctx?.finish();
+    if (ctx) await ctx.finish();
     dialog.close();
   }
 }

@@ -16,7 +16,7 @@ import {
 } from 'msgpackr/pack';
 import type { Options } from 'msgpackr';
 import { MsgTypeError, TransportError } from './errors.ts';
-import type { BoxedError, Msg, PayloadMsgType, Uid } from './messages.ts';
+import type { FuncType, Msg, PayloadMsgType } from './messages.ts';
 import { PROTOCOL_LIMITS } from './schema.ts';
 import { validateMsg } from './validate.ts';
 
@@ -128,9 +128,10 @@ export function encodePayloadFrame(type: Exclude<PayloadMsgType, 'Start'>, cid: 
  * (`'malformed'`) when it is not exactly one msgpack value or not a valid record.
  */
 export function decodeFrame(body: Uint8Array): Msg {
-  const at = body[0] === 0x83 ? payloadStart(body) : -1;
-  if (at >= 0) return { type: PAYLOAD_TYPES[body[6]! - 0xa5]!, cid: readU32(body, at - 13), pld: new Uint8Array(body.buffer, body.byteOffset + at, body.length - at) };
-  return decodeGeneral(body);
+  const m = decodeRecord(body);
+  // only a fast-layout payload record comes back with `value` (the body) instead of `pld`
+  if (!('value' in m)) return m;
+  return { type: m.type, cid: m.cid, pld: body.subarray(payloadOffset(m.type)) };
 }
 
 /**
@@ -152,8 +153,15 @@ export interface PendingPayload {
  * anything else as `decodeFrame` returns it.
  */
 export function decodeRecord(body: Uint8Array): Msg | PendingPayload {
-  const at = body[0] === 0x83 ? payloadStart(body) : -1;
-  if (at >= 0) return { type: PAYLOAD_TYPES[body[6]! - 0xa5]!, cid: readU32(body, at - 13), value: body };
+  if (body[0] === 0x83) {
+    const at = payloadStart(body);
+    if (at >= 0) return { type: PAYLOAD_TYPES[body[6]! - 0xa5]!, cid: readU32(body, at - 13), value: body };
+    const ack = decodeStartAck(body);
+    if (ack !== undefined) return ack;
+  } else if (body[0] === 0x85) {
+    const start = decodeStart(body);
+    if (start !== undefined) return start;
+  }
   return decodeGeneral(body);
 }
 
@@ -221,6 +229,142 @@ function payloadStart(body: Uint8Array): number {
   return at;
 }
 
+// ---- Start and StartAck in fixed layouts ----
+// Every call opens with a Start and is answered by a StartAck (from Node), so both get
+// a layout of their own, written and recognised by bytes like the payload records
+// above; a frame in any other layout (a Python peer's) takes the general path.
+//   Start:    0x85, 'type' 'Start', 'cid' uint32, 'ns' str16, 'func' str16, 'pld' bin32, args
+//   StartAck: 0x83, 'type' 'StartAck', 'cid' uint32, 'functype' fixstr
+// A Start's header depends on its target only: it is built once per target and
+// kept (up to MAX_START_HEADERS targets; then the cache starts over).
+
+const MAX_START_HEADERS = 256;
+const startHeaders = new Map<string, Map<string, Header | null>>();
+
+/** Encode a `Start` record as a whole frame: the arguments packed once, behind the target's header. */
+export function encodeStartFrame(cid: number, ns: string, func: string, args: unknown[]): Uint8Array {
+  let byFunc = startHeaders.get(ns);
+  let h = byFunc?.get(func);
+  if (h === undefined) {
+    if (startHeaders.size >= MAX_START_HEADERS) startHeaders.clear();
+    if (byFunc === undefined || !startHeaders.has(ns)) startHeaders.set(ns, (byFunc = new Map()));
+    byFunc.set(func, (h = makeStartHeader(ns, func)));
+  }
+  if (h === null) return encodeFrame({ type: 'Start', cid, ns, func, pld: encodePayload(args) });
+  const n = h.bytes.length;
+  const buf = packr.pack(args, RESERVE_START_SPACE | n) as Uint8Array;
+  buf.set(h.bytes, 0);
+  writeU32(buf, 0, buf.length - PREFIX_BYTES);
+  writeU32(buf, h.cidAt, cid);
+  writeU32(buf, h.binLenAt, buf.length - n);
+  return buf;
+}
+
+// null when the header would not fit in the space msgpackr can reserve (255 bytes)
+function makeStartHeader(ns: string, func: string): Header | null {
+  const nsBytes = Buffer.from(ns, 'utf8');
+  const funcBytes = Buffer.from(func, 'utf8');
+  const parts: number[] = [0, 0, 0, 0, 0x85];
+  const fixstr = (s: string) => parts.push(0xa0 + s.length, ...Buffer.from(s, 'utf8'));
+  const str16 = (b: Buffer) => parts.push(0xda, b.length >> 8, b.length & 0xff, ...b);
+  fixstr('type');
+  fixstr('Start');
+  fixstr('cid');
+  parts.push(0xce);
+  const cidAt = parts.length;
+  parts.push(0, 0, 0, 0);
+  fixstr('ns');
+  str16(nsBytes);
+  fixstr('func');
+  str16(funcBytes);
+  fixstr('pld');
+  parts.push(0xc6);
+  const binLenAt = parts.length;
+  parts.push(0, 0, 0, 0);
+  return parts.length > 0xff ? null : { bytes: Uint8Array.from(parts), cidAt, binLenAt };
+}
+
+// the last target seen, by its bytes: a callee decodes the same ns and func over and over
+const lastNs = { bytes: new Uint8Array(0), text: '' };
+const lastFunc = { bytes: new Uint8Array(0), text: '' };
+
+function cachedString(body: Uint8Array, at: number, len: number, last: { bytes: Uint8Array; text: string }): string {
+  const b = last.bytes;
+  if (b.length === len) {
+    let i = 0;
+    while (i < len && b[i] === body[at + i]) i++;
+    if (i === len) return last.text;
+  }
+  last.bytes = body.slice(at, at + len);
+  last.text = Buffer.from(last.bytes.buffer, last.bytes.byteOffset, len).toString('utf8');
+  return last.text;
+}
+
+// 'type' 'Start' 'cid' uint32-marker, as the bytes after 0x85
+const START_HEAD = [0xa4, 0x74, 0x79, 0x70, 0x65, 0xa5, 0x53, 0x74, 0x61, 0x72, 0x74, 0xa3, 0x63, 0x69, 0x64, 0xce];
+
+// a Start in the fixed layout (with its args as a view of `body`), or undefined
+function decodeStart(body: Uint8Array): Msg | undefined {
+  for (let i = 0; i < START_HEAD.length; i++) if (body[i + 1] !== START_HEAD[i]) return undefined;
+  // after the cid (17-20): 'ns' str16
+  if (body[21] !== 0xa2 || body[22] !== 0x6e || body[23] !== 0x73 || body[24] !== 0xda) return undefined;
+  const nsLen = (body[25]! << 8) | body[26]!;
+  const p = 27 + nsLen;
+  // 'func' str16
+  if (body[p] !== 0xa4 || body[p + 1] !== 0x66 || body[p + 2] !== 0x75 || body[p + 3] !== 0x6e || body[p + 4] !== 0x63 || body[p + 5] !== 0xda) return undefined;
+  const funcLen = (body[p + 6]! << 8) | body[p + 7]!;
+  const q = p + 8 + funcLen;
+  // 'pld' bin32, then exactly that many bytes
+  if (body[q] !== 0xa3 || body[q + 1] !== 0x70 || body[q + 2] !== 0x6c || body[q + 3] !== 0x64 || body[q + 4] !== 0xc6) return undefined;
+  const at = q + 9;
+  if (body.length < at || readU32(body, q + 5) !== body.length - at) return undefined;
+  return {
+    type: 'Start',
+    cid: readU32(body, 17),
+    ns: cachedString(body, 27, nsLen, lastNs),
+    func: cachedString(body, p + 8, funcLen, lastFunc),
+    pld: body.subarray(at),
+  };
+}
+
+// whole StartAck frames by function type, with the cid (at PREFIX_BYTES + ACK_CID_AT) zero
+const ACK_CID_AT = 20;
+const startAckFrames = new Map<FuncType, Uint8Array>((['asyncfunc', 'asyncgen', 'context'] as const).map((f) => [f, makeStartAckFrame(f)]));
+
+function makeStartAckFrame(functype: FuncType): Uint8Array {
+  const parts: number[] = [0, 0, 0, 0, 0x83];
+  const fixstr = (s: string) => parts.push(0xa0 + s.length, ...Buffer.from(s, 'utf8'));
+  fixstr('type');
+  fixstr('StartAck');
+  fixstr('cid');
+  parts.push(0xce, 0, 0, 0, 0);
+  fixstr('functype');
+  fixstr(functype);
+  const frame = Uint8Array.from(parts);
+  writeU32(frame, 0, frame.length - PREFIX_BYTES);
+  return frame;
+}
+
+/** Encode a `StartAck` record as a whole frame. */
+export function encodeStartAckFrame(cid: number, functype: FuncType): Uint8Array {
+  const buf = startAckFrames.get(functype)!.slice();
+  writeU32(buf, PREFIX_BYTES + ACK_CID_AT, cid);
+  return buf;
+}
+
+// a StartAck in the fixed layout, or undefined
+function decodeStartAck(body: Uint8Array): Msg | undefined {
+  for (const [functype, frame] of startAckFrames) {
+    if (frame.length - PREFIX_BYTES !== body.length) continue;
+    for (let i = 0; i < body.length; i++) {
+      if (i === ACK_CID_AT) i += 4;
+      if (body[i] !== frame[i + PREFIX_BYTES]) return undefined;
+    }
+    return { type: 'StartAck', cid: readU32(body, ACK_CID_AT), functype };
+  }
+  return undefined;
+}
+
 function writeU32(buf: Uint8Array, at: number, v: number): void {
   buf[at] = v >>> 24;
   buf[at + 1] = (v >>> 16) & 0xff;
@@ -231,90 +375,4 @@ function writeU32(buf: Uint8Array, at: number, v: number): void {
 /** Read a big-endian uint32 at `at`. */
 export function readU32(buf: Uint8Array, at: number): number {
   return ((buf[at]! << 24) >>> 0) + (buf[at + 1]! << 16) + (buf[at + 2]! << 8) + buf[at + 3]!;
-}
-
-/** How many causes below an error `boxLocalError` boxes (protocol/schema.json `maxCauseDepth`). */
-export const MAX_CAUSE_DEPTH: number = PROTOCOL_LIMITS.maxCauseDepth;
-const MAX_BOX_DEPTH = PROTOCOL_LIMITS.maxBoxDepth;
-
-/**
- * Box any value thrown in this process for an `Error` record (the actor layer's
- * `boxError` adds relaying: an error that came from another actor keeps its origin).
- * Own enumerable fields of the error
- * that msgpack can carry (e.g. `code`, `errno`) go into `extra`. The `cause` chain
- * is boxed down to {@link MAX_CAUSE_DEPTH} causes below the error boxed at `depth` 0.
- */
-export function boxLocalError(err: unknown, srcUid: Uid, opts: { canceller?: Uid | null } = {}, depth = 0): BoxedError {
-  const e = err instanceof Error ? err : null;
-  const extra: Record<string, unknown> = {};
-  if (e) {
-    for (const [k, v] of Object.entries(e)) {
-      if (k === 'cause' || k === 'stack' || k === 'message' || k === 'name') continue;
-      if (isPlain(v, 0)) extra[k] = v;
-    }
-  }
-  const cause = e && 'cause' in e && e.cause !== undefined && depth < MAX_CAUSE_DEPTH ? boxLocalError(e.cause, srcUid, {}, depth + 1) : null;
-  return {
-    boxedType: e ? (e.name && e.name !== 'Error' ? e.name : e.constructor?.name || 'Error') : typeof err,
-    message: e ? e.message : safeString(err),
-    stack: e?.stack ?? '',
-    srcUid,
-    relayPath: [],
-    canceller: opts.canceller ?? null,
-    relayed: null,
-    cause,
-    extra,
-  };
-}
-
-/**
- * The box an actor sends when it passes on an error it received as `box`: the
- * origin kept (type, message, stack, `srcUid`, cause), `relayer` appended to
- * `relayPath`, and the received box in `relayed`. Every relay nests one box deeper;
- * where that would pass the limit a receiver enforces (`maxBoxDepth`), the deepest
- * boxes of the received one are cut off, so the result is always accepted.
- */
-export function relayBox(box: BoxedError, relayer: Uid): BoxedError {
-  const inner = fitBox(box, MAX_BOX_DEPTH - 1, new Map());
-  return { ...inner, relayPath: [...inner.relayPath, relayer], relayed: inner };
-}
-
-// `box` with its `relayed`/`cause` nesting cut to `budget` levels (the box itself if it fits)
-function fitBox(box: BoxedError, budget: number, depths: Map<BoxedError, number>): BoxedError {
-  if (boxDepth(box, depths) <= budget) return box;
-  if (budget === 0) return { ...box, relayed: null, cause: null };
-  return {
-    ...box,
-    relayed: box.relayed && fitBox(box.relayed, budget - 1, depths),
-    cause: box.cause && fitBox(box.cause, budget - 1, depths),
-  };
-}
-
-// how many levels of boxes nest below `box` (relayed boxes share their causes: memoised)
-function boxDepth(box: BoxedError, depths: Map<BoxedError, number>): number {
-  let d = depths.get(box);
-  if (d === undefined) {
-    d = Math.max(box.relayed ? 1 + boxDepth(box.relayed, depths) : 0, box.cause ? 1 + boxDepth(box.cause, depths) : 0);
-    depths.set(box, d);
-  }
-  return d;
-}
-
-function isPlain(v: unknown, depth: number): boolean {
-  if (v === null || typeof v === 'string' || typeof v === 'boolean' || typeof v === 'number') return true;
-  if (depth > 4) return false;
-  if (Array.isArray(v)) return v.every((x) => isPlain(x, depth + 1));
-  if (v instanceof Uint8Array) return true;
-  if (typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
-    return Object.values(v as object).every((x) => isPlain(x, depth + 1));
-  }
-  return false;
-}
-
-function safeString(x: unknown): string {
-  try {
-    return String(x);
-  } catch {
-    return Object.prototype.toString.call(x);
-  }
 }

@@ -6,7 +6,8 @@
 // particular (the dialogs the peer opens, a SpawnSpec) waits in an Inbox.
 import { Event, suspend } from '../core/index.ts';
 import { ignore, ignoring } from '../core/ignore.ts';
-import { boxLocalError, decodeRecord, encodeFrame, type PendingPayload } from './codec.ts';
+import { boxLocalError } from './boxing.ts';
+import { decodeRecord, encodeFrame, type PendingPayload } from './codec.ts';
 import { Dialog, type DialogHost } from './dialog.ts';
 import { TransportError } from './errors.ts';
 import { checkPeerAid, HANDSHAKE_TIMEOUT_MS } from './handshake.ts';

@@ -4,7 +4,8 @@
 // optional credit-window flow control for streams of `Yield`s.
 import { ClosedResourceError, ParkingLot, currentScope, suspend } from '../core/index.ts';
 import { ignoring } from '../core/ignore.ts';
-import { boxLocalError, decodePayload, decodePayloadAt, encodeFrame, encodePayload, encodePayloadFrame, payloadOffset, type PendingPayload } from './codec.ts';
+import { boxLocalError } from './boxing.ts';
+import { decodePayload, decodePayloadAt, encodeFrame, encodePayloadFrame, encodeStartAckFrame, encodeStartFrame, payloadOffset, type PendingPayload } from './codec.ts';
 import { MsgTypeError, TransportError } from './errors.ts';
 import type { Cancel, DialogIn, DialogOut, DialogWireMsg, Uid } from './messages.ts';
 
@@ -136,7 +137,9 @@ export class Dialog {
         case 'Return':
           return encodePayloadFrame(msg.type, cid, msg.value);
         case 'Start':
-          return encodeFrame({ type: 'Start', cid, ns: msg.ns, func: msg.func, pld: encodePayload(msg.value) });
+          return encodeStartFrame(cid, msg.ns, msg.func, msg.value);
+        case 'StartAck':
+          return encodeStartAckFrame(cid, msg.functype);
         default:
           return encodeFrame({ ...msg, cid } as DialogWireMsg);
       }

@@ -9,10 +9,8 @@ export {
   encodeFrame,
   encodePayloadFrame,
   decodeFrame,
-  boxLocalError,
-  relayBox,
-  MAX_CAUSE_DEPTH,
 } from './codec.ts';
+export { boxLocalError, relayBox, MAX_CAUSE_DEPTH } from './boxing.ts';
 export { PROTOCOL_SCHEMA, PROTOCOL_LIMITS, type ProtocolSchema, type ProtocolLimits } from './schema.ts';
 export { FrameDecoder, DEFAULT_MAX_FRAME_BYTES, frame } from './framing.ts';
 export { TransportError, MsgTypeError, type TransportErrorCode } from './errors.ts';
