@@ -38,8 +38,8 @@ export interface Samples {
 }
 
 /**
- * Time several contenders round by round (a, b, c, a, b, c, ...), each `runs` times
- * after one warm-up of each, and return each one's median and per-round samples in
+ * Time several contenders round by round, the order rotating (a, b, c, b, c, a, c,
+ * a, b, ...), each `runs` times after one warm-up of each, and return each one's median and per-round samples in
  * microseconds per operation. Interleaving keeps load swings and heap growth from
  * favouring whichever runs first; the per-round samples give a ratio's spread.
  */
@@ -48,7 +48,10 @@ export async function measureRounds<K extends string>(ops: number, fns: Record<K
   for (const k of keys) await fns[k]();
   const rounds = Object.fromEntries(keys.map((k) => [k, [] as number[]])) as Record<K, number[]>;
   for (let i = 0; i < runs; i++) {
-    for (const k of keys) {
+    // the order rotates each round: on this VM a case timed right after another reads
+    // differently (wake-up latencies adapt to the rhythm of the round before)
+    for (let j = 0; j < keys.length; j++) {
+      const k = keys[(i + j) % keys.length]!;
       collectYoung();
       const t0 = performance.now();
       await fns[k]();
@@ -104,10 +107,10 @@ export async function measure(ops: number, fn: () => unknown, runs = 7): Promise
 }
 
 /**
- * Time a raw baseline and the furrow case alternately (raw, furrow, raw, ...), each
- * `runs` times after one warm-up of each, and return both medians in microseconds
- * per operation. Alternating keeps load swings and heap growth from favouring
- * whichever side happens to run first.
+ * Time a raw baseline and the furrow case alternately, each `runs` times after one
+ * warm-up of each, and return both medians in microseconds per operation. The order
+ * within a round swaps every round (raw, furrow, furrow, raw, ...). Alternating keeps
+ * load swings and heap growth from favouring whichever side happens to run first.
  */
 export async function measurePair(ops: number, raw: () => unknown, ours: () => unknown, runs = 7): Promise<[number, number]> {
   await raw();
@@ -115,7 +118,7 @@ export async function measurePair(ops: number, raw: () => unknown, ours: () => u
   const a: number[] = [];
   const b: number[] = [];
   for (let i = 0; i < runs; i++) {
-    for (const [fn, out] of [[raw, a], [ours, b]] as const) {
+    for (const [fn, out] of i % 2 === 0 ? ([[raw, a], [ours, b]] as const) : ([[ours, b], [raw, a]] as const)) {
       collectYoung();
       const t0 = performance.now();
       await fn();
