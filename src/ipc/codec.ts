@@ -90,30 +90,42 @@ let returnHeader: Header | undefined;
 
 function header(type: Exclude<PayloadMsgType, 'Start'>): Header {
   // one field per type: cheaper than a Map lookup by string on every send
-  if (type === 'Yield') return (yieldHeader ??= makeHeader(type));
-  if (type === 'Started') return (startedHeader ??= makeHeader(type));
-  return (returnHeader ??= makeHeader(type));
+  if (type === 'Yield') return (yieldHeader ??= makeHeader(type)!);
+  if (type === 'Started') return (startedHeader ??= makeHeader(type)!);
+  return (returnHeader ??= makeHeader(type)!);
 }
 
-function makeHeader(type: string): Header {
-  const parts: number[] = [0, 0, 0, 0, 0x83];
-  const fixstr = (s: string) => parts.push(0xa0 + s.length, ...Buffer.from(s, 'utf8'));
-  fixstr('type');
-  fixstr(type);
-  fixstr('cid');
+// A record's header up to its payload, with the prefix: the map header, 'type' <type>,
+// 'cid' uint32, each of `strings` as a str16, then 'pld' bin32. Null when it would not
+// fit in the room msgpackr can reserve in front of a payload (255 bytes).
+function makeHeader(type: string, strings: [key: string, value: string][] = []): Header | null {
+  const parts: number[] = [0, 0, 0, 0, 0x83 + strings.length];
+  pushFixstr(parts, 'type');
+  pushFixstr(parts, type);
+  pushFixstr(parts, 'cid');
   parts.push(0xce);
   const cidAt = parts.length;
   parts.push(0, 0, 0, 0);
-  fixstr('pld');
+  for (const [key, value] of strings) {
+    const bytes = Buffer.from(value, 'utf8');
+    if (bytes.length > 0xff) return null;
+    pushFixstr(parts, key);
+    parts.push(0xda, 0, bytes.length, ...bytes);
+  }
+  pushFixstr(parts, 'pld');
   parts.push(0xc6);
   const binLenAt = parts.length;
   parts.push(0, 0, 0, 0);
-  return { bytes: Uint8Array.from(parts), cidAt, binLenAt };
+  return parts.length > 0xff ? null : { bytes: Uint8Array.from(parts), cidAt, binLenAt };
 }
 
 /** Encode a payload record (`Started`, `Yield`, `Return`) as a whole frame in one pass. */
 export function encodePayloadFrame(type: Exclude<PayloadMsgType, 'Start'>, cid: number, value: unknown): Uint8Array {
-  const h = header(type);
+  return packBehind(header(type), cid, value);
+}
+
+// `value` packed once, with `h` written into the room reserved in front of it
+function packBehind(h: Header, cid: number, value: unknown): Uint8Array {
   const n = h.bytes.length;
   const buf = packr.pack(value, RESERVE_START_SPACE | n) as Uint8Array;
   buf.set(h.bytes, 0);
@@ -121,6 +133,11 @@ export function encodePayloadFrame(type: Exclude<PayloadMsgType, 'Start'>, cid: 
   writeU32(buf, h.cidAt, cid);
   writeU32(buf, h.binLenAt, buf.length - n);
   return buf;
+}
+
+// a msgpack fixstr (under 32 bytes)
+function pushFixstr(parts: number[], s: string): void {
+  parts.push(0xa0 + s.length, ...Buffer.from(s, 'utf8'));
 }
 
 /**
@@ -236,52 +253,30 @@ function payloadStart(body: Uint8Array): number {
 //   Start:    0x85, 'type' 'Start', 'cid' uint32, 'ns' str16, 'func' str16, 'pld' bin32, args
 //   StartAck: 0x83, 'type' 'StartAck', 'cid' uint32, 'functype' fixstr
 // A Start's header depends on its target only: it is built once per target and
-// kept (up to MAX_START_HEADERS targets; then the cache starts over).
+// kept (up to MAX_START_HEADERS modules, and as many functions of each; then that
+// table starts over).
 
 const MAX_START_HEADERS = 256;
 const startHeaders = new Map<string, Map<string, Header | null>>();
 
 /** Encode a `Start` record as a whole frame: the arguments packed once, behind the target's header. */
 export function encodeStartFrame(cid: number, ns: string, func: string, args: unknown[]): Uint8Array {
-  let byFunc = startHeaders.get(ns);
-  let h = byFunc?.get(func);
-  if (h === undefined) {
-    if (startHeaders.size >= MAX_START_HEADERS) startHeaders.clear();
-    if (byFunc === undefined || !startHeaders.has(ns)) startHeaders.set(ns, (byFunc = new Map()));
-    byFunc.set(func, (h = makeStartHeader(ns, func)));
-  }
-  if (h === null) return encodeFrame({ type: 'Start', cid, ns, func, pld: encodePayload(args) });
-  const n = h.bytes.length;
-  const buf = packr.pack(args, RESERVE_START_SPACE | n) as Uint8Array;
-  buf.set(h.bytes, 0);
-  writeU32(buf, 0, buf.length - PREFIX_BYTES);
-  writeU32(buf, h.cidAt, cid);
-  writeU32(buf, h.binLenAt, buf.length - n);
-  return buf;
+  const h = startHeader(ns, func);
+  return h === null ? encodeFrame({ type: 'Start', cid, ns, func, pld: encodePayload(args) }) : packBehind(h, cid, args);
 }
 
-// null when the header would not fit in the space msgpackr can reserve (255 bytes)
-function makeStartHeader(ns: string, func: string): Header | null {
-  const nsBytes = Buffer.from(ns, 'utf8');
-  const funcBytes = Buffer.from(func, 'utf8');
-  const parts: number[] = [0, 0, 0, 0, 0x85];
-  const fixstr = (s: string) => parts.push(0xa0 + s.length, ...Buffer.from(s, 'utf8'));
-  const str16 = (b: Buffer) => parts.push(0xda, b.length >> 8, b.length & 0xff, ...b);
-  fixstr('type');
-  fixstr('Start');
-  fixstr('cid');
-  parts.push(0xce);
-  const cidAt = parts.length;
-  parts.push(0, 0, 0, 0);
-  fixstr('ns');
-  str16(nsBytes);
-  fixstr('func');
-  str16(funcBytes);
-  fixstr('pld');
-  parts.push(0xc6);
-  const binLenAt = parts.length;
-  parts.push(0, 0, 0, 0);
-  return parts.length > 0xff ? null : { bytes: Uint8Array.from(parts), cidAt, binLenAt };
+function startHeader(ns: string, func: string): Header | null {
+  let byFunc = startHeaders.get(ns);
+  if (byFunc === undefined) {
+    if (startHeaders.size >= MAX_START_HEADERS) startHeaders.clear();
+    startHeaders.set(ns, (byFunc = new Map()));
+  }
+  let h = byFunc.get(func);
+  if (h === undefined) {
+    if (byFunc.size >= MAX_START_HEADERS) byFunc.clear();
+    byFunc.set(func, (h = makeHeader('Start', [['ns', ns], ['func', func]])));
+  }
+  return h;
 }
 
 // the last target seen, by its bytes: a callee decodes the same ns and func over and over
@@ -333,7 +328,7 @@ const startAckFrames = new Map<FuncType, Uint8Array>((['asyncfunc', 'asyncgen', 
 
 function makeStartAckFrame(functype: FuncType): Uint8Array {
   const parts: number[] = [0, 0, 0, 0, 0x83];
-  const fixstr = (s: string) => parts.push(0xa0 + s.length, ...Buffer.from(s, 'utf8'));
+  const fixstr = (s: string) => pushFixstr(parts, s);
   fixstr('type');
   fixstr('StartAck');
   fixstr('cid');
