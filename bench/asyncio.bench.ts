@@ -19,13 +19,11 @@ import { Unpackr } from 'msgpackr';
 import { openActorNursery, type Portal } from 'furrow';
 import { PYTHON_PACKAGE_DIR } from 'furrow/asyncio';
 import { PythonShell } from 'python-shell';
-import { measurePair, measureRounds, median, pairRow, printTable, rateRow, rawFrame, type Row, type Samples } from './lib.ts';
+import { measurePair, measureRounds, median, pairRow, printTable, rateRow, rawFrame, ROUND_TRIP_CALLS, type Row, type Samples } from './lib.ts';
 
 const PY = process.env.FURROW_PYTHON ?? '/usr/bin/python3';
 const SPAWNS = 9;
-// rounds of 10 000 calls: in rounds of 2000 a side could spend a whole round with both threads
-// on one core (5x faster on this VM) while the other did not (docs/performance.md)
-const RTT_N = 10_000;
+const RTT_N = ROUND_TRIP_CALLS;
 const SMALL_N = 20_000;
 /** The stream's credit window: the library's default unless BENCH_WINDOW is set. */
 const WINDOW = process.env.BENCH_WINDOW ? Number(process.env.BENCH_WINDOW) : undefined;

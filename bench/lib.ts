@@ -38,9 +38,16 @@ export interface Samples {
 }
 
 /**
+ * Calls per round of a round-trip row to a thread or a Python actor. In rounds of 2000
+ * a side could spend a whole round with both threads on one core (5x faster on this
+ * VM) while the other did not (docs/performance.md, Round trips on this VM).
+ */
+export const ROUND_TRIP_CALLS = 10_000;
+
+/**
  * Time several contenders round by round, the order rotating (a, b, c, b, c, a, c,
- * a, b, ...), each `runs` times after one warm-up of each, and return each one's median and per-round samples in
- * microseconds per operation. Interleaving keeps load swings and heap growth from
+ * a, b, ...), each `runs` times after one warm-up of each, and return each one's
+ * median and per-round samples in microseconds per operation. Interleaving keeps load swings and heap growth from
  * favouring whichever runs first; the per-round samples give a ratio's spread.
  */
 export async function measureRounds<K extends string>(ops: number, fns: Record<K, () => unknown>, runs = 7): Promise<Record<K, Samples>> {

@@ -18,16 +18,14 @@ import nodeAdapter from 'comlink/dist/umd/node-adapter.js';
 import { openActorNursery } from '../src/index.ts';
 import { openActorPool } from '../bridges/queue/index.ts';
 import { echo } from './fixtures/echo.ts';
-import { measureRounds, pairRow, printTable, type Row } from './lib.ts';
+import { measureRounds, pairRow, printTable, ROUND_TRIP_CALLS, type Row } from './lib.ts';
 
 // the adapter is CommonJS whose module.exports is the function its types call `default`
 const nodeEndpoint = nodeAdapter as unknown as typeof nodeAdapter.default;
 const ECHO_MODULE = fileURLToPath(new URL('./fixtures/echo.ts', import.meta.url));
 const JOBS = 10_000;
 const SIZE = 2;
-// rounds of 10 000 calls: in rounds of 2000 a side could spend a whole round with both threads
-// on one core (5x faster on this VM) while the other did not (docs/performance.md)
-const RTT_N = 10_000;
+const RTT_N = ROUND_TRIP_CALLS;
 const ROUNDS = 7;
 
 const dir = mkdtempSync(join(tmpdir(), 'furrow-bench-peers-'));

@@ -328,13 +328,9 @@ const startAckFrames = new Map<FuncType, Uint8Array>((['asyncfunc', 'asyncgen', 
 
 function makeStartAckFrame(functype: FuncType): Uint8Array {
   const parts: number[] = [0, 0, 0, 0, 0x83];
-  const fixstr = (s: string) => pushFixstr(parts, s);
-  fixstr('type');
-  fixstr('StartAck');
-  fixstr('cid');
+  for (const s of ['type', 'StartAck', 'cid']) pushFixstr(parts, s);
   parts.push(0xce, 0, 0, 0, 0);
-  fixstr('functype');
-  fixstr(functype);
+  for (const s of ['functype', functype]) pushFixstr(parts, s);
   const frame = Uint8Array.from(parts);
   writeU32(frame, 0, frame.length - PREFIX_BYTES);
   return frame;
