@@ -285,3 +285,127 @@ describe('fromObservable', () => {
     expect(isCancelled(caught)).toBe(true);
   });
 });
+
+describe('fromObservable(...).batches()', () => {
+  test('a synchronous burst that arrives while the reader waits comes as one batch', async () => {
+    const { obs, emit, subscribed, tornDown } = probe<number>();
+    const batches: number[][] = [];
+    await openNursery(async (n) => {
+      n.startSoon(async () => {
+        await subscribed.wait(); // the reader is parked on its first read by now
+        for (let i = 0; i < 5; i++) emit(i);
+        await subscribed.wait();
+        emit(5);
+      });
+      for await (const batch of fromObservable(obs).batches()) {
+        batches.push(batch);
+        if (batch.includes(5)) break;
+      }
+    });
+    expect(batches).toEqual([[0, 1, 2, 3, 4], [5]]);
+    expect(tornDown.isSet()).toBe(true); // leaving the loop unsubscribed
+  });
+
+  test('values buffered before a read come in one batch, then the iteration ends', async () => {
+    const batches: number[][] = [];
+    await openNursery(async () => {
+      for await (const batch of fromObservable(of(1, 2, 3)).batches()) batches.push(batch);
+    });
+    expect(batches).toEqual([[1, 2, 3]]);
+  });
+
+  test('an error in the middle of a burst is thrown after the burst is delivered', async () => {
+    const subject = new Subject<number>();
+    const boom = new Error('failed mid-burst');
+    const batches: number[][] = [];
+    const run = openNursery(async (n) => {
+      const stream = fromObservable(subject);
+      n.startSoon(async () => {
+        await Promise.resolve();
+        subject.next(1);
+        subject.next(2);
+        subject.error(boom);
+      });
+      for await (const batch of stream.batches()) batches.push(batch);
+    });
+    await expect(run).rejects.toBe(boom);
+    expect(batches).toEqual([[1, 2]]);
+  });
+
+  test("overflow 'error' delivers the full buffer as a batch, then the error", async () => {
+    const { obs, emit, subscribed } = probe<number>();
+    const batches: number[][] = [];
+    const run = openNursery(async (n) => {
+      n.startSoon(async () => {
+        await subscribed.wait();
+        for (let i = 0; i < 10; i++) emit(i);
+      });
+      for await (const batch of fromObservable(obs, { buffer: 4 }).batches()) batches.push(batch);
+    });
+    await expect(run).rejects.toBeInstanceOf(BufferOverflowError);
+    expect(batches).toEqual([[0, 1, 2, 3]]);
+  });
+
+  test("'drop-oldest' keeps the newest values of a burst", async () => {
+    const { obs, emit, subscribed } = probe<number>();
+    const stream = fromObservable(obs, { buffer: 3, overflow: 'drop-oldest' });
+    const read = stream.batches().next();
+    await subscribed.wait();
+    for (let i = 0; i < 10; i++) emit(i);
+    expect(await read).toEqual({ value: [7, 8, 9], done: false });
+    expect(stream.dropped).toBe(7);
+    await stream.return();
+  });
+
+  test('cancelling the scope while the batch reader waits unsubscribes and throws Cancelled', async () => {
+    const { obs, subscribed, tornDown } = probe<number>();
+    let caught: unknown;
+    await openNursery(async (n) => {
+      n.startSoon(async () => {
+        try {
+          for await (const _ of fromObservable(obs).batches());
+        } catch (err) {
+          caught = err;
+          throw err;
+        }
+      });
+      await subscribed.wait();
+      n.cancel();
+    });
+    expect(caught).toBeInstanceOf(Cancelled);
+    expect(tornDown.isSet()).toBe(true);
+  });
+
+  test('a cancel that lands between a burst and its delivery drops the batch, not the rule', async () => {
+    const { obs, emit, subscribed, tornDown } = probe<number>();
+    await openNursery(async (n) => {
+      const stream = fromObservable(obs);
+      const read = stream.batches().next();
+      await subscribed.wait();
+      emit(1); // its batch is handed over on the next microtask...
+      n.cancel(); // ...but the scope is cancelled first
+      await expect(read).rejects.toBeInstanceOf(Cancelled);
+      expect(tornDown.isSet()).toBe(true);
+    });
+  });
+
+  test('next() and batches() read one stream, one reader at a time', async () => {
+    const subject = new Subject<number>();
+    await openNursery(async (n) => {
+      const stream = fromObservable(subject);
+      const batches = stream.batches();
+      const first = stream.next();
+      subject.next(1);
+      subject.next(2);
+      subject.next(3);
+      expect(await first).toEqual({ value: 1, done: false });
+      expect(await batches.next()).toEqual({ value: [2, 3], done: false });
+      n.startSoon(() => batches.next());
+      await sleep(0);
+      await expect(stream.next()).rejects.toThrow(/another consumer is already waiting/);
+      await batches.return();
+      expect(subject.observed).toBe(false);
+    });
+  });
+});
+

@@ -19,12 +19,20 @@ export interface FromObservableOptions {
 /** The default buffer size of {@link fromObservable}. */
 export const DEFAULT_OBSERVABLE_BUFFER = 1024;
 
+/** A batch-at-a-time reader of an {@link ObservableStream}, made by its `batches()`. */
+export interface ObservableBatches<T> extends AsyncIterableIterator<T[]>, AsyncDisposable {
+  /** Stop reading: unsubscribe and end the iteration. */
+  return(): Promise<IteratorResult<T[]>>;
+}
+
 const POLICIES: readonly OverflowPolicy[] = ['error', 'drop-oldest', 'drop-newest'];
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ value: undefined, done: true });
 const noop = (): void => {};
 
 interface Waiter<T> {
-  resolve: (result: IteratorResult<T>) => void;
+  /** A reader of {@link ObservableStream.batches}: it takes every value waiting, not one. */
+  batch: boolean;
+  resolve: (result: IteratorResult<T | T[]>) => void;
   reject: (err: unknown) => void;
 }
 
@@ -71,6 +79,36 @@ export class ObservableStream<T> implements AsyncIterableIterator<T>, AsyncDispo
 
   /** The next value; a checkpoint. Throws the Observable's error, `Cancelled`, or {@link BufferOverflowError}. */
   next(): Promise<IteratorResult<T>> {
+    return this.#read(false) as Promise<IteratorResult<T>>;
+  }
+
+  /**
+   * Read the same stream in bulk: each step gives every value waiting (at least one),
+   * in order, and is a checkpoint like `next()`. Values that arrive in one synchronous
+   * burst while the reader waits come as one batch. Ending, errors, cancellation and
+   * the overflow policy are those of the stream; leaving the loop unsubscribes.
+   *
+   * @example
+   * ```ts
+   * import { range } from 'rxjs';
+   * import { fromObservable } from 'furrow/rxjs';
+   *
+   * // range() emits synchronously: the ten values come as one batch
+   * for await (const batch of fromObservable(range(0, 10)).batches()) console.log(batch.length);
+   * ```
+   */
+  batches(): ObservableBatches<T> {
+    return {
+      [Symbol.asyncIterator]() {
+        return this;
+      },
+      next: () => this.#read(true) as Promise<IteratorResult<T[]>>,
+      return: () => this.return() as Promise<IteratorResult<T[]>>,
+      [Symbol.asyncDispose]: () => this[Symbol.asyncDispose](),
+    };
+  }
+
+  #read(batch: boolean): Promise<IteratorResult<T | T[]>> {
     const current = currentScope();
     if (current !== undefined && current.isCancelled) {
       this.#close();
@@ -82,7 +120,8 @@ export class ObservableStream<T> implements AsyncIterableIterator<T>, AsyncDispo
       return Promise.reject(bound.signal.reason);
     }
     if (this.#state === 'new') this.#subscribe();
-    if (this.#buffer.length > 0) return Promise.resolve({ value: this.#buffer.shift() as T, done: false });
+    const buffer = this.#buffer;
+    if (buffer.length > 0) return Promise.resolve({ value: batch ? buffer.drain() : (buffer.shift() as T), done: false });
     if (this.#state === 'ended') {
       const error = this.#error;
       this.#close();
@@ -92,8 +131,8 @@ export class ObservableStream<T> implements AsyncIterableIterator<T>, AsyncDispo
     if (this.#waiter !== undefined) {
       return Promise.reject(new Error('fromObservable: another consumer is already waiting on this stream (a stream has one reader)'));
     }
-    return suspend<IteratorResult<T>>((resolve, reject) => {
-      this.#waiter = { resolve, reject };
+    return suspend<IteratorResult<T | T[]>>((resolve, reject) => {
+      this.#waiter = { batch, resolve, reject };
       return () => (this.#waiter = undefined);
     }).catch(this.#onWaitFailed);
   }
@@ -142,12 +181,16 @@ export class ObservableStream<T> implements AsyncIterableIterator<T>, AsyncDispo
   #push(value: T): void {
     if (this.#state !== 'open') return;
     const waiter = this.#waiter;
-    if (waiter !== undefined) {
-      this.#waiter = undefined;
-      waiter.resolve({ value, done: false });
-      return;
-    }
     const buffer = this.#buffer;
+    if (waiter !== undefined) {
+      if (!waiter.batch) {
+        this.#waiter = undefined;
+        waiter.resolve({ value, done: false });
+        return;
+      }
+      // a batch reader gets the whole synchronous burst this value begins
+      if (buffer.length === 0) queueMicrotask(this.#deliverBatch);
+    }
     if (buffer.length < this.bufferSize) return buffer.push(value);
     if (this.overflow === 'drop-newest') {
       this.#dropped++;
@@ -160,6 +203,13 @@ export class ObservableStream<T> implements AsyncIterableIterator<T>, AsyncDispo
     }
   }
 
+  #deliverBatch = (): void => {
+    const waiter = this.#waiter;
+    if (waiter === undefined || !waiter.batch || this.#buffer.length === 0) return; // cancelled or closed since
+    this.#waiter = undefined;
+    waiter.resolve({ value: this.#buffer.drain(), done: false });
+  };
+
   /** The source ended (complete, error, or overflow): buffered values are still delivered first. */
   #end(error: { err: unknown } | undefined): void {
     if (this.#state !== 'open') return;
@@ -167,7 +217,8 @@ export class ObservableStream<T> implements AsyncIterableIterator<T>, AsyncDispo
     this.#error = error;
     this.#detach();
     const waiter = this.#waiter;
-    if (waiter === undefined) return;
+    // a batch reader waiting on a burst gets the burst first, and the end on its next read
+    if (waiter === undefined || this.#buffer.length > 0) return;
     this.#waiter = undefined;
     this.#close();
     if (error) waiter.reject(error.err);

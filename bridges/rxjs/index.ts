@@ -4,6 +4,7 @@
 export {
   fromObservable,
   ObservableStream,
+  type ObservableBatches,
   DEFAULT_OBSERVABLE_BUFFER,
   type FromObservableOptions,
   type OverflowPolicy,

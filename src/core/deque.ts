@@ -47,8 +47,16 @@ export class Deque<T> {
 
   /** Remove and return every item, front first. */
   drain(): T[] {
-    const out: T[] = [];
-    while (this.#size > 0) out.push(this.shift()!);
+    const items = this.#items;
+    const mask = items.length - 1;
+    const out = new Array<T>(this.#size);
+    for (let i = 0; i < out.length; i++) {
+      const at = (this.#head + i) & mask;
+      out[i] = items[at] as T;
+      items[at] = undefined;
+    }
+    this.#head = 0;
+    this.#size = 0;
     return out;
   }
 
