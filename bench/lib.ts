@@ -45,20 +45,37 @@ export interface Samples {
 export const ROUND_TRIP_CALLS = 10_000;
 
 /**
- * Time several contenders round by round, the order rotating (a, b, c, b, c, a, c,
- * a, b, ...), each `runs` times after one warm-up of each, and return each one's
- * median and per-round samples in microseconds per operation. Interleaving keeps load swings and heap growth from
- * favouring whichever runs first; the per-round samples give a ratio's spread.
+ * The order of the contenders in each round: a balanced Latin square (a Williams
+ * design). Over its rows every contender runs in every position equally often, and
+ * right after every other contender equally often: n rows for an even count, 2n for
+ * an odd one (the square and its mirror).
+ */
+export function balancedOrders(n: number): number[][] {
+  const first: number[] = [];
+  for (let i = 0, lo = 1, hi = n - 1; i < n; i++) first.push(i === 0 ? 0 : i % 2 === 1 ? lo++ : hi--);
+  const rows = Array.from({ length: n }, (_, r) => first.map((c) => (c + r) % n));
+  return n % 2 === 0 || n === 1 ? rows : [...rows, ...rows.map((row) => [...row].reverse())];
+}
+
+/**
+ * Time several contenders round by round, each at least `runs` times after one warm-up
+ * of each, and return each one's median and per-round samples in microseconds per
+ * operation. The order of a round comes from {@link balancedOrders}, and `runs` is
+ * rounded up to a whole number of its rows: on the 2-core VM a case reads differently
+ * depending on which case ran just before it (wake-up latencies adapt to the rhythm of
+ * the round before), so every case follows every other equally often. Interleaving
+ * also keeps load swings and heap growth from favouring whichever runs first; the
+ * per-round samples give a ratio's spread.
  */
 export async function measureRounds<K extends string>(ops: number, fns: Record<K, () => unknown>, runs = 7): Promise<Record<K, Samples>> {
   const keys = Object.keys(fns) as K[];
   for (const k of keys) await fns[k]();
   const rounds = Object.fromEntries(keys.map((k) => [k, [] as number[]])) as Record<K, number[]>;
-  for (let i = 0; i < runs; i++) {
-    // the order rotates each round: on this VM a case timed right after another reads
-    // differently (wake-up latencies adapt to the rhythm of the round before)
-    for (let j = 0; j < keys.length; j++) {
-      const k = keys[(i + j) % keys.length]!;
+  const orders = balancedOrders(keys.length);
+  const total = Math.ceil(runs / orders.length) * orders.length;
+  for (let i = 0; i < total; i++) {
+    for (const at of orders[i % orders.length]!) {
+      const k = keys[at]!;
       collectYoung();
       const t0 = performance.now();
       await fns[k]();
