@@ -3,8 +3,10 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ActorKilledError, ContextCancelled, TransportError, openActorNursery, sleepForever, withCancelScope } from 'furrow';
+import { ActorKilledError, ContextCancelled, TransportError, moveOnAfter, openActorNursery, sleepForever, withCancelScope } from 'furrow';
+import { pack } from 'msgpackr';
 import { alive, expectAllGone, pyActor, waitExited } from './helpers.ts';
+import { RawPeer, frame } from './raw-peer.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'furrow-asyncio-'));
 
@@ -174,5 +176,54 @@ test.each([
   expect(Date.now() - t0).toBeLessThan(6000);
   expect(err).toBeInstanceOf(ActorKilledError);
   expect((err as Error).message).toMatch(new RegExp(`actor '${name}' did not finish within the 300 ms grace period after cancel; killed with SIG(TERM|KILL)`));
+  expectAllGone(pids);
+});
+
+test('a Cancel read in the same chunk as its Start: CancelAck and ContextCancelled, though the task never began', async () => {
+  const pids: number[] = [];
+  await openActorNursery(async (an) => {
+    const p = await an.startActor('py', pyActor());
+    pids.push(p.pid);
+    const peer = await RawPeer.connect((p.addr as { path: string }).path);
+    const me = ['early', '00000000-0000-0000-0000-000000000000']; // the smaller uuid: odd cids
+    peer.send({ type: 'Aid', name: me[0], uuid: me[1], pid: process.pid, runtime: 'node', version: 1 });
+    expect((await peer.next()).type).toBe('Aid');
+    // one write: the actor reads both records before the task it starts takes a step
+    peer.write(
+      Buffer.concat([
+        frame({ type: 'Start', cid: 1, ns: 'fx_basic', func: 'sleep_forever', pld: pack(['early']) }),
+        frame({ type: 'Cancel', cid: 1, canceller: me, reason: 'changed my mind' }),
+      ]),
+    );
+    // bounded: before the fix no answer ever came
+    expect(await moveOnAfter(5000, () => peer.next())).toMatchObject({ type: 'CancelAck', cid: 1, ok: true });
+    const answer = await peer.next();
+    expect(answer).toMatchObject({ type: 'Error', cid: 1, error: { boxedType: 'ContextCancelled', canceller: me } });
+    expect((answer.error as { message: string }).message).toBe("cancelled by actor 'early' (changed my mind)");
+    await peer.close();
+    // the body never ran (no finally), and the actor serves on
+    expect(await p.run('fx_basic:events')).not.toContain('finally early');
+  });
+  expectAllGone(pids);
+});
+
+test('run() cancelled right after it sent its Start: answered at once, never RemoteCancelIgnoredError', async () => {
+  const pids: number[] = [];
+  await openActorNursery(async (an) => {
+    const p = await an.startActor('py', pyActor());
+    pids.push(p.pid);
+    for (let i = 0; i < 5; i++) {
+      const t0 = Date.now();
+      // the Cancel follows the Start within microseconds: the actor reads them in one
+      // chunk or in two, depending on when its loop wakes; both must be answered
+      const err = await withCancelScope({}, async (scope) => {
+        const call = p.run('fx_basic:sleep_forever', `early-${i}`);
+        scope.cancel();
+        return call;
+      }).catch((e: unknown) => e);
+      expect(err).toBeUndefined(); // absorbed by its scope
+      expect(Date.now() - t0).toBeLessThan(p.cancelWaitMs);
+    }
+  });
   expectAllGone(pids);
 });

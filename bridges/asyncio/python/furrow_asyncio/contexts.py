@@ -94,6 +94,7 @@ class Context:
         self.functype: Optional[str] = None
         self._dialog = dialog
         self._task: Optional[asyncio.Task[Any]] = None  # the task an error or cancel interrupts
+        self._began = False  # callee: its task has taken its first step (rpc.py answers for one that never did)
         self._interrupted = False
         self._first: Optional[tuple[Any]] = None
         self._final: Optional[tuple[Any]] = None

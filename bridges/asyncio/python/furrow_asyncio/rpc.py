@@ -68,10 +68,20 @@ class RpcServer:
         ctx._task = task
         self.tasks[d.cid] = task
         self.running[d.cid] = (ctx, time.monotonic())
-        cid = d.cid
-        task.add_done_callback(lambda _t: (self.tasks.pop(cid, None), self.running.pop(cid, None)))
+        task.add_done_callback(functools.partial(self._ended, ctx))
+
+    def _ended(self, ctx: Context, task: "asyncio.Task[None]") -> None:
+        d = ctx._dialog
+        self.tasks.pop(d.cid, None)
+        self.running.pop(d.cid, None)
+        if not ctx._began and task.cancelled():
+            # cancelled before its first step (a Cancel, or the actor's stop, read in the
+            # same chunk as the Start): the body never ran, so the answer is given here
+            self._answer_cancelled(ctx, asyncio.CancelledError())
+            d.close()
 
     async def _serve(self, ctx: Context, start: Record) -> None:
+        ctx._began = True
         d = ctx._dialog
         try:
             try:
@@ -111,33 +121,7 @@ class RpcServer:
                 else:
                     raise TypeError(f"{ns}:{func} is an async generator: use a @context function with a stream instead")
         except asyncio.CancelledError as e:
-            if ctx._remote_cancel is not None:
-                canceller, reason = ctx._remote_cancel
-                self._send(d, {"type": "CancelAck", "ok": True})
-            elif ctx._error is not None:
-                # the opener failed or the connection dropped: it is not listening, but the log is
-                by = a.cancel_requested_by
-                if by is not None:
-                    cancel_log.debug("task %s cancelled by '%s' [%s]: actor cancelled", ctx.target, by[0], by[1][:8])
-                else:
-                    cancel_log.debug("task %s cancelled: its opener is gone (%s)", ctx.target, ctx._error)
-                return
-            elif a.cancel_requested_by is not None:
-                canceller, reason = a.cancel_requested_by, "actor cancelled"
-            else:
-                canceller = a.uid
-                reason = "the task cancelled itself" + (
-                    f": {e.args[0]}" if e.args and e.args[0] and not ctx._interrupted else ""
-                )
-            cancel_log.debug("task %s cancelled by '%s' [%s]: %s", ctx.target, canceller[0], canceller[1][:8], reason)
-            stack = "".join(traceback.format_exception(type(e), e, e.__traceback__))
-            self._send(
-                d,
-                {
-                    "type": "Error",
-                    "error": box_cancelled(a.uid, canceller, reason, stack),
-                },
-            )
+            self._answer_cancelled(ctx, e)
             return
         except Exception as e:
             if (getattr(a, "spec", None) or {}).get("debugMode"):
@@ -156,6 +140,38 @@ class RpcServer:
                 await d.send_value("Return", result)
         except MsgTypeError as e:
             self._send(d, {"type": "Error", "error": box_error(e, a.uid)})
+
+    def _answer_cancelled(self, ctx: Context, e: asyncio.CancelledError) -> None:
+        """A cancelled task's answer: `CancelAck` and `ContextCancelled` naming who cancelled it."""
+        d = ctx._dialog
+        a = self.actor
+        if ctx._remote_cancel is not None:
+            canceller, reason = ctx._remote_cancel
+            self._send(d, {"type": "CancelAck", "ok": True})
+        elif ctx._error is not None:
+            # the opener failed or the connection dropped: it is not listening, but the log is
+            by = a.cancel_requested_by
+            if by is not None:
+                cancel_log.debug("task %s cancelled by '%s' [%s]: actor cancelled", ctx.target, by[0], by[1][:8])
+            else:
+                cancel_log.debug("task %s cancelled: its opener is gone (%s)", ctx.target, ctx._error)
+            return
+        elif a.cancel_requested_by is not None:
+            canceller, reason = a.cancel_requested_by, "actor cancelled"
+        else:
+            canceller = a.uid
+            reason = "the task cancelled itself" + (
+                f": {e.args[0]}" if e.args and e.args[0] and not ctx._interrupted else ""
+            )
+        cancel_log.debug("task %s cancelled by '%s' [%s]: %s", ctx.target, canceller[0], canceller[1][:8], reason)
+        stack = "".join(traceback.format_exception(type(e), e, e.__traceback__))
+        self._send(
+            d,
+            {
+                "type": "Error",
+                "error": box_cancelled(a.uid, canceller, reason, stack),
+            },
+        )
 
     @staticmethod
     def _send(d: Dialog, rec: Record) -> None:
