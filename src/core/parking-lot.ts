@@ -22,11 +22,12 @@ interface Parked {
  * ```
  */
 export class ParkingLot {
-  #parked = new Set<Parked>();
+  // made on the first park: most lots (one per dialog direction) never hold anyone
+  #parked: Set<Parked> | null = null;
 
   /** How many tasks are parked here. */
   get length(): number {
-    return this.#parked.size;
+    return this.#parked?.size ?? 0;
   }
 
   /**
@@ -36,8 +37,8 @@ export class ParkingLot {
   park(): Promise<void> {
     return suspend<void>((resolve) => {
       const parked: Parked = { wake: resolve, lot: this };
-      this.#parked.add(parked);
-      return () => parked.lot.#parked.delete(parked);
+      (this.#parked ??= new Set()).add(parked);
+      return () => parked.lot.#parked?.delete(parked);
     });
   }
 
@@ -57,8 +58,8 @@ export class ParkingLot {
    */
   unparkAll(): number {
     const parked = this.#parked;
-    if (parked.size === 0) return 0;
-    this.#parked = new Set();
+    if (parked === null || parked.size === 0) return 0;
+    this.#parked = null;
     for (const p of parked) p.wake();
     return parked.size;
   }
@@ -71,7 +72,7 @@ export class ParkingLot {
     let moved = 0;
     for (const parked of this.#take(count)) {
       parked.lot = other;
-      other.#parked.add(parked);
+      (other.#parked ??= new Set()).add(parked);
       moved++;
     }
     return moved;
@@ -80,11 +81,13 @@ export class ParkingLot {
   /** Remove and return the `count` longest-parked entries. */
   #take(count: number): Parked[] {
     const out: Parked[] = [];
-    for (const parked of this.#parked) {
+    const lot = this.#parked;
+    if (lot === null) return out;
+    for (const parked of lot) {
       if (out.length >= count) break;
       out.push(parked);
     }
-    for (const parked of out) this.#parked.delete(parked);
+    for (const parked of out) lot.delete(parked);
     return out;
   }
 }
