@@ -179,27 +179,38 @@ test.each([
   expectAllGone(pids);
 });
 
-test('a Cancel read in the same chunk as its Start: CancelAck and ContextCancelled, though the task never began', async () => {
+test.each([
+  ['after the handshake: the task is made, then cancelled before its first step', false],
+  ['with the Aid: the dialog waits for the server to take it, and the Cancel with it', true],
+])('a Cancel read in the same chunk as its Start (%s): CancelAck and ContextCancelled, the body never runs', async (_case, withAid) => {
   const pids: number[] = [];
   await openActorNursery(async (an) => {
     const p = await an.startActor('py', pyActor());
     pids.push(p.pid);
     const peer = await RawPeer.connect((p.addr as { path: string }).path);
     const me = ['early', '00000000-0000-0000-0000-000000000000']; // the smaller uuid: odd cids
-    peer.send({ type: 'Aid', name: me[0], uuid: me[1], pid: process.pid, runtime: 'node', version: 1 });
-    expect((await peer.next()).type).toBe('Aid');
-    // one write: the actor reads both records before the task it starts takes a step
-    peer.write(
-      Buffer.concat([
-        frame({ type: 'Start', cid: 1, ns: 'fx_basic', func: 'sleep_forever', pld: pack(['early']) }),
-        frame({ type: 'Cancel', cid: 1, canceller: me, reason: 'changed my mind' }),
-      ]),
-    );
-    // bounded: before the fix no answer ever came
-    expect(await moveOnAfter(5000, () => peer.next())).toMatchObject({ type: 'CancelAck', cid: 1, ok: true });
-    const answer = await peer.next();
-    expect(answer).toMatchObject({ type: 'Error', cid: 1, error: { boxedType: 'ContextCancelled', canceller: me } });
-    expect((answer.error as { message: string }).message).toBe("cancelled by actor 'early' (changed my mind)");
+    const hello = frame({ type: 'Aid', name: me[0], uuid: me[1], pid: process.pid, runtime: 'node', version: 1 });
+    const call = Buffer.concat([
+      frame({ type: 'Start', cid: 1, ns: 'fx_basic', func: 'sleep_forever', pld: pack(['early']) }),
+      frame({ type: 'Cancel', cid: 1, canceller: me, reason: 'changed my mind' }),
+    ]);
+    if (withAid) peer.write(Buffer.concat([hello, call])); // one write: all three read at once
+    else {
+      peer.write(hello);
+      expect((await peer.next()).type).toBe('Aid');
+      peer.write(call); // one write: both read before the task takes a step
+    }
+    const answers: Record<string, unknown>[] = [];
+    // bounded: without the fixes no answer ever came
+    await moveOnAfter(10_000, async () => {
+      while (answers.length < 2) {
+        const r = await peer.next();
+        if (r.cid === 1) answers.push(r);
+      }
+    });
+    expect(answers[0]).toMatchObject({ type: 'CancelAck', cid: 1, ok: true });
+    expect(answers[1]).toMatchObject({ type: 'Error', cid: 1, error: { boxedType: 'ContextCancelled', canceller: me } });
+    expect((answers[1]!.error as { message: string }).message).toBe("cancelled by actor 'early' (changed my mind)");
     await peer.close();
     // the body never ran (no finally), and the actor serves on
     expect(await p.run('fx_basic:events')).not.toContain('finally early');

@@ -41,6 +41,7 @@ class Dialog:
         "_window",
         "_outstanding",
         "_heads",
+        "_early",
     )
 
     def __init__(self, conn: "Connection", cid: int, local: bool) -> None:
@@ -56,6 +57,7 @@ class Dialog:
         self._window = 0  # > 0 once this side granted credit: Yields past it break the window
         self._outstanding = 0
         self._heads: dict[str, PayloadHeader] = {}  # record type -> its frame header on this dialog
+        self._early: Optional[list[Record]] = None  # records that came before a handler was set
 
     # ---- sending ----
 
@@ -170,6 +172,18 @@ class Dialog:
                 return
         if self.handler is not None:
             self.handler._on_record(rec)
+        elif self._early is None:
+            self._early = [rec]
+        else:
+            self._early.append(rec)
+
+    def hand_over_early(self) -> None:
+        """Give the handler, just set, the records that came before it (a `Cancel` read
+        while the dialog waited for the server to take it, for one)."""
+        early, self._early = self._early, None
+        if early is not None and self.handler is not None:
+            for rec in early:
+                self.handler._on_record(rec)
 
     def _fail(self, err: BaseException) -> None:
         if self.error is None:

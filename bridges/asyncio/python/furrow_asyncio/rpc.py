@@ -69,6 +69,9 @@ class RpcServer:
         self.tasks[d.cid] = task
         self.running[d.cid] = (ctx, time.monotonic())
         task.add_done_callback(functools.partial(self._ended, ctx))
+        # records read before this handler was set (the dialog waited for the server):
+        # a Cancel among them now reaches the task
+        d.hand_over_early()
 
     def _ended(self, ctx: Context, task: "asyncio.Task[None]") -> None:
         d = ctx._dialog
