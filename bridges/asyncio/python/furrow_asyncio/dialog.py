@@ -32,7 +32,7 @@ class Dialog:
         "conn",
         "cid",
         "local",
-        "handler",
+        "_handler",
         "closed",
         "error",
         "_credit",
@@ -48,7 +48,7 @@ class Dialog:
         self.conn = conn
         self.cid = cid
         self.local = local
-        self.handler: Optional[DialogHandler] = None
+        self._handler: Optional[DialogHandler] = None
         self.closed = False
         self.error: Optional[BaseException] = None
         self._credit = 0
@@ -58,6 +58,21 @@ class Dialog:
         self._outstanding = 0
         self._heads: dict[str, PayloadHeader] = {}  # record type -> its frame header on this dialog
         self._early: Optional[list[Record]] = None  # records that came before a handler was set
+
+    @property
+    def handler(self) -> Optional[DialogHandler]:
+        """What the dialog hands its records to. Records that came before it was set (a
+        `Cancel` read while the dialog waited for the server to take it) are handed to
+        it when it is set."""
+        return self._handler
+
+    @handler.setter
+    def handler(self, handler: Optional[DialogHandler]) -> None:
+        self._handler = handler
+        early, self._early = self._early, None
+        if early is not None and handler is not None:
+            for rec in early:
+                handler._on_record(rec)
 
     # ---- sending ----
 
@@ -170,27 +185,19 @@ class Dialog:
                     )
                 )
                 return
-        if self.handler is not None:
-            self.handler._on_record(rec)
+        if self._handler is not None:
+            self._handler._on_record(rec)
         elif self._early is None:
             self._early = [rec]
         else:
             self._early.append(rec)
 
-    def hand_over_early(self) -> None:
-        """Give the handler, just set, the records that came before it (a `Cancel` read
-        while the dialog waited for the server to take it, for one)."""
-        early, self._early = self._early, None
-        if early is not None and self.handler is not None:
-            for rec in early:
-                self.handler._on_record(rec)
-
     def _fail(self, err: BaseException) -> None:
         if self.error is None:
             self.error = err
             self._wake_credit()
-            if self.handler is not None:
-                self.handler._on_fail(err)
+            if self._handler is not None:
+                self._handler._on_fail(err)
 
     def _wake_credit(self) -> None:
         w = self._credit_waiter

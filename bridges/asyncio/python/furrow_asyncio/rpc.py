@@ -63,15 +63,13 @@ class RpcServer:
         """Called by the connection's reader for each new dialog (its first record is `Start`)."""
         a = self.actor
         ctx = Context("callee", d, a.uid, d.conn.peer_uid, f"{start['ns']}:{start['func']}")
-        d.handler = ctx
         task = a.spawn(self._serve(ctx, start), name=f"furrow:{ctx.target}#{d.cid}")
         ctx._task = task
         self.tasks[d.cid] = task
         self.running[d.cid] = (ctx, time.monotonic())
         task.add_done_callback(functools.partial(self._ended, ctx))
-        # records read before this handler was set (the dialog waited for the server):
-        # a Cancel among them now reaches the task
-        d.hand_over_early()
+        # set once the task exists: a Cancel that came before (handed over now) reaches it
+        d.handler = ctx
 
     def _ended(self, ctx: Context, task: "asyncio.Task[None]") -> None:
         d = ctx._dialog
