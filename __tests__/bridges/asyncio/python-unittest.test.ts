@@ -14,4 +14,4 @@ test('furrow_asyncio unit tests pass (python3 -m unittest discover)', async () =
   const [code] = await once(child, 'exit');
   if (code !== 0) throw new Error(`python unittest failed (exit ${code}):\n${out}`);
   expect(out).toMatch(/Ran \d+ tests[\s\S]*OK/);
-});
+}, 120_000); // ~17 s on an idle 2-core machine; the default 30 s ran out beside three busy loops
