@@ -149,24 +149,35 @@ def encode_frame(record: dict[str, Any]) -> bytes:
 # recognises without a general decode): prefix, fixmap 3, "type" <type>, "cid" uint32,
 # "pld" bin32 length, then the payload's bytes. One struct pack and one concat.
 
+_PLD = b"\xa3pld\xc6"  # "pld", then bin32
 
-class PayloadHeader:
-    """The frame header of `type_` records on dialog `cid`, built once per dialog and type."""
 
-    __slots__ = ("_struct", "_mid", "_extra")
+class _PayloadLayout:
+    """The fixed parts of one record type's payload frame, built once per type."""
 
-    def __init__(self, type_: str, cid: int) -> None:
+    __slots__ = ("struct", "head", "extra")
+
+    def __init__(self, type_: str) -> None:
         t = type_.encode()
         if len(t) > 31:
             raise ValueError(f"record type {type_!r} is too long for a fixstr")
-        self._mid = b"\x83\xa4type" + bytes((0xA0 + len(t),)) + t + b"\xa3cid\xce" + PREFIX.pack(cid) + b"\xa3pld\xc6"
-        self._struct = struct.Struct(f">I{len(self._mid)}sI")
-        self._extra = len(self._mid) + 4
+        self.head = b"\x83\xa4type" + bytes((0xA0 + len(t),)) + t + b"\xa3cid\xce"
+        # prefix, head, cid, "pld" bin32 marker, payload length
+        self.struct = struct.Struct(f">I{len(self.head)}sI{len(_PLD)}sI")
+        self.extra = len(self.head) + 4 + len(_PLD) + 4
 
-    def frame(self, pld: bytes) -> bytes:
-        """The whole frame (prefix included) of the record carrying the packed payload `pld`."""
-        n = len(pld)
-        return self._struct.pack(self._extra + n, self._mid, n) + pld
+
+#: record type -> its layout (the payload record types: a handful)
+_layouts: dict[str, _PayloadLayout] = {}
+
+
+def payload_frame(type_: str, cid: int, pld: bytes) -> bytes:
+    """The whole frame (prefix included) of a `type_` record on dialog `cid` carrying the packed payload `pld`."""
+    layout = _layouts.get(type_)
+    if layout is None:
+        layout = _layouts[type_] = _PayloadLayout(type_)
+    n = len(pld)
+    return layout.struct.pack(layout.extra + n, layout.head, cid, _PLD, n) + pld
 
 
 class FramesThenError(list):  # type: ignore[type-arg]  # a list of frame bodies (bytes) of any kind

@@ -194,12 +194,16 @@ class Connection:
             raise self._closed_error()
         self.write_frame(encode_frame(rec))
 
-    def write_frame(self, frame: bytes) -> None:
-        """Queue one whole frame (prefix included); it goes out with everything queued in this loop turn."""
+    def write_frame(self, frame: bytes, now: bool = False) -> None:
+        """Queue one whole frame (prefix included); it goes out with everything queued in this loop turn,
+        or at once (with what is queued before it) if `now`."""
         if self.closed:
             raise self._closed_error()
         self.stats["framesOut"] += 1
         self._queue.append(frame)
+        if now:
+            self._flush()
+            return
         self._queued += len(frame)
         if self._queued >= FLUSH_BYTES:
             self._flush()

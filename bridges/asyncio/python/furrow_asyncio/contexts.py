@@ -79,6 +79,33 @@ def is_context_fn(fn: Any) -> bool:
 class Context:
     """One side of a context: `side` is `'callee'` (the decorated function's) or `'opener'`."""
 
+    # The state every context starts in, as class attributes: an instance sets only what
+    # changes (a call's context is made for each `Start`, and most of it never changes).
+    functype: Optional[str] = None
+    _task: Optional[asyncio.Task[Any]] = None  # the task an error or cancel interrupts
+    _began = False  # callee: its task has taken its first step (rpc.py answers for one that never did)
+    _interrupted = False
+    _first: Optional[tuple[Any]] = None
+    _final: Optional[tuple[Any]] = None
+    _error: Optional[BaseException] = None
+    _remote_cancel: Optional[tuple[tuple[str, str], Optional[str]]] = None  # callee: (canceller, reason)
+    _peer_failed = False
+    _cancel_requested = False
+    _cancel_sent = False
+    _peer_stopped = False
+    _started_sent = False
+    _stream_opened = False
+    _stop_sent = False
+    # receive window: the target of credits granted ahead of consumption (0: none),
+    # whether auto_window() sets it, credits granted the reader has not consumed,
+    # and the Yields received and their payload bytes (auto_window's inputs)
+    _window = 0
+    _auto = False
+    _ahead = 0
+    _yields_in = 0
+    _yield_bytes_in = 0
+    _max_buffer: float = float("inf")
+
     def __init__(
         self,
         side: str,
@@ -91,33 +118,9 @@ class Context:
         self.self_uid = self_uid
         self.peer_uid = peer_uid
         self.target = target
-        self.functype: Optional[str] = None
         self._dialog = dialog
-        self._task: Optional[asyncio.Task[Any]] = None  # the task an error or cancel interrupts
-        self._began = False  # callee: its task has taken its first step (rpc.py answers for one that never did)
-        self._interrupted = False
-        self._first: Optional[tuple[Any]] = None
-        self._final: Optional[tuple[Any]] = None
-        self._error: Optional[BaseException] = None
-        self._remote_cancel: Optional[tuple[tuple[str, str], Optional[str]]] = None  # callee: (canceller, reason)
-        self._peer_failed = False
-        self._cancel_requested = False
-        self._cancel_sent = False
         self._inbox: deque[bytes] = deque()
-        self._peer_stopped = False
         self._waiters: list[asyncio.Future[None]] = []
-        self._started_sent = False
-        self._stream_opened = False
-        self._stop_sent = False
-        # receive window: the target of credits granted ahead of consumption (0: none),
-        # whether auto_window() sets it, credits granted the reader has not consumed,
-        # and the Yields received and their payload bytes (auto_window's inputs)
-        self._window = 0
-        self._auto = False
-        self._ahead = 0
-        self._yields_in = 0
-        self._yield_bytes_in = 0
-        self._max_buffer: float = float("inf")
 
     @property
     def cid(self) -> int:

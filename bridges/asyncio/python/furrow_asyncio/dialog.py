@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any, Optional, Protocol
 
-from .codec import PayloadHeader, pack
+from .codec import pack, payload_frame
 from .errors import MsgTypeError, TransportError
 from .messages import Record
 
@@ -40,7 +40,6 @@ class Dialog:
         "_credit_waiter",
         "_window",
         "_outstanding",
-        "_heads",
         "_early",
     )
 
@@ -56,7 +55,6 @@ class Dialog:
         self._credit_waiter: Optional[asyncio.Future[None]] = None
         self._window = 0  # > 0 once this side granted credit: Yields past it break the window
         self._outstanding = 0
-        self._heads: dict[str, PayloadHeader] = {}  # record type -> its frame header on this dialog
         self._early: Optional[list[Record]] = None  # records that came before a handler was set
 
     @property
@@ -88,11 +86,8 @@ class Dialog:
 
         Raises MsgTypeError if the value cannot be encoded.
         """
-        head = self._heads.get(type_)
-        if head is None:
-            head = self._heads[type_] = PayloadHeader(type_, self.cid)
         try:
-            return head.frame(pack(value))
+            return payload_frame(type_, self.cid, pack(value))
         except Exception as e:
             raise MsgTypeError(f"cannot encode a {type_} value on dialog {self.cid}: {type(e).__name__}: {e}") from e
 
@@ -130,10 +125,8 @@ class Dialog:
         if err is not None and isinstance(err, TransportError):
             raise err
         conn = self.conn
-        conn.write_frame(frame)
-        if not is_yield:
-            # a first or final value goes out now, even if the caller then blocks the loop
-            conn.flush()
+        # a first or final value goes out now, even if the caller then blocks the loop
+        conn.write_frame(frame, now=not is_yield)
         if conn.write_paused:
             await conn.drain()
 
