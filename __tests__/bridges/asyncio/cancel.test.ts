@@ -238,3 +238,35 @@ test('run() cancelled right after it sent its Start: answered at once, never Rem
   });
   expectAllGone(pids);
 });
+
+test('a call that starts while the actor stops is cancelled at once, not run', async () => {
+  const pids: number[] = [];
+  await openActorNursery(async (an) => {
+    const p = await an.startActor('py', pyActor());
+    pids.push(p.pid);
+    const peer = await RawPeer.connect((p.addr as { path: string }).path);
+    const me = ['late', '00000000-0000-0000-0000-000000000000']; // the smaller uuid: odd cids
+    peer.send({ type: 'Aid', name: me[0], uuid: me[1], pid: process.pid, runtime: 'node', version: 1 });
+    expect((await peer.next()).type).toBe('Aid');
+    // a call whose cleanup keeps the actor's stop waiting for 1 s
+    peer.send({ type: 'Start', cid: 1, ns: 'fx_basic', func: 'slow_to_stop', pld: pack([1]) });
+    const stopped = p.cancelActor();
+    // calls go on until one meets the stop: before it they return, after it they are
+    // answered as cancelled by the actor (before the fix they ran, and returned)
+    let answer: Record<string, unknown> | undefined;
+    for (let cid = 3; cid < 10_000 && answer === undefined; cid += 2) {
+      peer.send({ type: 'Start', cid, ns: 'fx_basic', func: 'echo', pld: pack([cid]) });
+      for (;;) {
+        const r = await peer.next();
+        if (r.cid !== cid) continue;
+        if (r.type === 'Error') answer = r;
+        break;
+      }
+    }
+    expect(answer).toMatchObject({ type: 'Error', error: { boxedType: 'ContextCancelled' } });
+    expect((answer!.error as { message: string }).message).toMatch(/actor cancelled/);
+    await stopped;
+    await peer.ended;
+  });
+  expectAllGone(pids);
+});

@@ -58,6 +58,8 @@ class RpcServer:
         self.tasks: dict[int, asyncio.Task[None]] = {}
         #: each running task's context and when it started (`time.monotonic()`), for `furrow:runtime:tree`
         self.running: dict[int, tuple[Context, float]] = {}
+        #: set by `stop()`: a call that starts from then on is cancelled at once
+        self._stopping = False
 
     def on_dialog(self, d: Dialog, start: Record) -> None:
         """Called by the connection's reader for each new dialog (its first record is `Start`)."""
@@ -70,6 +72,27 @@ class RpcServer:
         task.add_done_callback(functools.partial(self._ended, ctx))
         # set once the task exists: a Cancel that came before (handed over now) reaches it
         d.handler = ctx
+        if self._stopping:
+            task.cancel()
+
+    async def stop(self) -> None:
+        """Cancel every call, and any that starts from now on; return once each has ended.
+
+        Each cancelled call answers its caller (`ContextCancelled`) where the caller still
+        listens. A cancel of the task that waits here is raised once they have all ended,
+        as a `TaskGroup` would.
+        """
+        self._stopping = True
+        for t in list(self.tasks.values()):
+            t.cancel()
+        interrupted: Optional[asyncio.CancelledError] = None
+        while self.tasks:
+            try:
+                await asyncio.wait(list(self.tasks.values()))
+            except asyncio.CancelledError as e:
+                interrupted = e
+        if interrupted is not None:
+            raise interrupted
 
     def _ended(self, ctx: Context, task: "asyncio.Task[None]") -> None:
         d = ctx._dialog

@@ -9,7 +9,6 @@ import pathlib
 import unittest
 
 import furrow_asyncio
-from furrow_asyncio.actor import _TaskSet
 from furrow_asyncio.ignore import ignored, ignoring, on_ignored_error
 
 PACKAGE = pathlib.Path(furrow_asyncio.__file__).parent
@@ -74,24 +73,6 @@ class IgnoreTest(unittest.TestCase):
             silent_drops("try:\n    f()\nexcept OSError:\n    pass\ntry:\n    g()\nexcept:\n    h()\n"),
             [3, 7],
         )
-
-
-class TaskSetTest(unittest.IsolatedAsyncioTestCase):
-    async def test_a_task_error_is_raised_after_every_task_ended(self) -> None:
-        ended: list[str] = []
-
-        async def fails() -> None:
-            raise ValueError("task failed")
-
-        async def slow() -> None:
-            await asyncio.sleep(0.05)
-            ended.append("slow")
-
-        with self.assertRaisesRegex(ValueError, "task failed"):
-            async with _TaskSet() as ts:
-                ts.create_task(fails())
-                ts.create_task(slow())
-        self.assertEqual(ended, ["slow"])
 
 
 if __name__ == "__main__":
