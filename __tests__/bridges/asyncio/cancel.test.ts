@@ -267,6 +267,6 @@ test('a call that starts while the actor stops is cancelled at once, not run', a
     expect((answer!.error as { message: string }).message).toMatch(/actor cancelled/);
     await stopped;
     await peer.ended;
-  });
+  }, { graceMs: 10_000 }); // a safety net: the stop waits 1 s for the slow call's cleanup
   expectAllGone(pids);
 });
