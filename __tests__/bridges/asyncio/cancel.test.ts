@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { ActorKilledError, ContextCancelled, TransportError, moveOnAfter, openActorNursery, sleepForever, withCancelScope } from 'furrow';
 import { pack } from 'msgpackr';
 import { alive, expectAllGone, pyActor, waitExited } from './helpers.ts';
-import { RawPeer, frame } from './raw-peer.ts';
+import { RawPeer, SMALLEST_UUID, aid, frame } from './raw-peer.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'furrow-asyncio-'));
 
@@ -188,8 +188,8 @@ test.each([
     const p = await an.startActor('py', pyActor());
     pids.push(p.pid);
     const peer = await RawPeer.connect((p.addr as { path: string }).path);
-    const me = ['early', '00000000-0000-0000-0000-000000000000']; // the smaller uuid: odd cids
-    const hello = frame({ type: 'Aid', name: me[0], uuid: me[1], pid: process.pid, runtime: 'node', version: 1 });
+    const me = ['early', SMALLEST_UUID]; // odd cids
+    const hello = frame(aid(me[0], me[1]));
     const call = Buffer.concat([
       frame({ type: 'Start', cid: 1, ns: 'fx_basic', func: 'sleep_forever', pld: pack(['early']) }),
       frame({ type: 'Cancel', cid: 1, canceller: me, reason: 'changed my mind' }),
@@ -245,9 +245,7 @@ test('a call that starts while the actor stops is cancelled at once, not run', a
     const p = await an.startActor('py', pyActor());
     pids.push(p.pid);
     const peer = await RawPeer.connect((p.addr as { path: string }).path);
-    const me = ['late', '00000000-0000-0000-0000-000000000000']; // the smaller uuid: odd cids
-    peer.send({ type: 'Aid', name: me[0], uuid: me[1], pid: process.pid, runtime: 'node', version: 1 });
-    expect((await peer.next()).type).toBe('Aid');
+    await peer.handshake('late', SMALLEST_UUID); // odd cids
     // a call whose cleanup keeps the actor's stop waiting for 1 s
     peer.send({ type: 'Start', cid: 1, ns: 'fx_basic', func: 'slow_to_stop', pld: pack([1]) });
     const stopped = p.cancelActor();

@@ -14,10 +14,13 @@ export function frame(record: unknown): Buffer {
   return Buffer.concat([head, body]);
 }
 
-/** An `Aid` record of a made-up Node peer (protocol.md section 4). */
-export function aid(name = 'raw-peer'): Record<string, unknown> {
-  return { type: 'Aid', name, uuid: randomUUID(), pid: process.pid, runtime: 'node', version: 1 };
+/** An `Aid` record of a made-up Node peer (protocol.md section 4); a fixed `uuid` fixes its cid parity. */
+export function aid(name = 'raw-peer', uuid: string = randomUUID()): Record<string, unknown> {
+  return { type: 'Aid', name, uuid, pid: process.pid, runtime: 'node', version: 1 };
 }
+
+/** A uuid below any random one: a peer with it opens dialogs with odd cids (protocol.md section 4). */
+export const SMALLEST_UUID = '00000000-0000-0000-0000-000000000000';
 
 /** A raw connection: write bytes and frames, read whole records, see when the actor closes it. */
 export class RawPeer {
@@ -80,8 +83,8 @@ export class RawPeer {
   }
 
   /** Do the handshake: send an `Aid`, return the actor's. */
-  async handshake(name?: string): Promise<Record<string, unknown>> {
-    this.send(aid(name));
+  async handshake(name?: string, uuid?: string): Promise<Record<string, unknown>> {
+    this.send(aid(name, uuid));
     const first = await this.next();
     if (first.type !== 'Aid') throw new Error(`expected the actor's Aid, got ${String(first.type)}`);
     return first;
