@@ -29,6 +29,26 @@ test.each(['fork', 'thread'] as const)('an.cancel() inside openContext is absorb
   expectAllGone(pids);
 });
 
+test('an.cancel() inside openContext is absorbed when the callee\'s cancel arrives before the body\'s', async () => {
+  // The body's cancel reaches it on the next turn of the loop; the callee's answer to
+  // the nursery tearing its actor down (ContextCancelled naming this actor) can come
+  // first. Here the body waits for that answer without a checkpoint, then returns.
+  const pids: number[] = [];
+  const r = await openActorNursery(async (an) => {
+    const p = await an.startActor('waiter', { enableModules: [BASIC], backend: 'thread' });
+    pids.push(p.pid);
+    await p.openContext(waitAndLog, ['echo-first'], async (ctx) => {
+      void an.cancel();
+      while (!ctx.done) await new Promise((resolve) => setImmediate(resolve));
+    });
+    return 'not reached';
+  });
+  expect(r).toBeUndefined();
+  await new Promise((resolve) => setImmediate(resolve));
+  expect(unhandled).toEqual([]);
+  expectAllGone(pids);
+});
+
 test('await an.cancel() resolves once the children are gone; the body is cancelled after it', async () => {
   const pids: number[] = [];
   let after = false;

@@ -136,8 +136,12 @@ export class Context<R = unknown, S = any> {
     }
     const e = ctx.#error as Error | undefined; // set by the pump meanwhile: not narrowed by the checks above
     if (e) {
-      const absorbed = ctx.#cancelRequested && e instanceof ContextCancelled && e.canceller?.[1] === ctx.self[1];
-      if (absorbed) return undefined;
+      const byUs = e instanceof ContextCancelled && e.canceller?.[1] === ctx.self[1];
+      if (byUs && ctx.#cancelRequested) return undefined;
+      // the caller is being cancelled and the callee's cancel is its echo (this actor
+      // cancelled the callee's actor, e.g. its nursery tearing down): the caller sees
+      // its own cancel. The echo can beat it: a cancel reaches a body on the next turn.
+      if (byUs) throwIfCancelled();
       throw e;
     }
     return ctx.#cancelRequested ? undefined : value;
